@@ -1,0 +1,147 @@
+// api.cc — layer 5: the hak_* direct API (the malloc family with glibc's semantics).
+#include "allocator/api.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <atomic>
+
+#include "allocator/aligned.h"
+#include "allocator/front_gate.h"
+#include "allocator/mid_large.h"
+#include "allocator/variant_string.h"
+
+namespace hak {
+extern std::atomic<uint64_t> g_foreign_frees, g_invalid_frees;
+}  // namespace hak
+
+using namespace hak;
+
+extern "C" {
+
+HAK_EXPORT void* hak_malloc(size_t n) { return MallocFast(n); }
+
+// free never changes errno: the fast path makes no call that could, FreeSlow restores it.
+HAK_EXPORT void hak_free(void* p) { FreeFast(p); }
+
+HAK_EXPORT void* hak_calloc(size_t count, size_t size) {
+  size_t n;
+  if (__builtin_mul_overflow(count, size, &n)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  if (n > kPoolMaxSize) {
+    bool fresh = false;
+    void* p = ChunkAlloc(n, &fresh);
+    if (p != nullptr && !fresh) memset(p, 0, n);  // fresh pages from the OS are already zero
+    return p;
+  }
+  void* p = hak_malloc(n);
+  if (p != nullptr) memset(p, 0, n);
+  return p;
+}
+
+HAK_EXPORT size_t hak_malloc_usable_size(const void* p) { return p ? UsableSize(p) : 0; }
+
+HAK_EXPORT void* hak_realloc(void* p, size_t n) {
+  if (p == nullptr) return hak_malloc(n);
+  if (n == 0) {  // glibc: realloc(p, 0) frees p and returns NULL
+    hak_free(p);
+    return nullptr;
+  }
+  const size_t have = UsableSize(p);
+  if (have == 0 && Classify(reinterpret_cast<uintptr_t>(p)).kind != Route::kForeign) {
+    errno = EINVAL;  // not a live block of ours: refuse rather than copy from it
+    return nullptr;
+  }
+  // In place while the block still fits and is not more than twice what is needed.
+  if (have != 0 && n <= have && n >= have / 2) return p;
+  void* q = hak_malloc(n);
+  if (q == nullptr) return nullptr;  // p is left untouched, as C requires
+  if (have != 0) {
+    memcpy(q, p, n < have ? n : have);
+    hak_free(p);
+  }
+  return q;
+}
+
+HAK_EXPORT void* hak_reallocarray(void* p, size_t count, size_t size) {
+  size_t n;
+  if (__builtin_mul_overflow(count, size, &n)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return hak_realloc(p, n);
+}
+
+HAK_EXPORT void* hak_memalign(size_t alignment, size_t n) {
+  if (alignment > (SIZE_MAX >> 1) + 1) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  if ((alignment & (alignment - 1)) != 0) {  // glibc rounds up to a power of two
+    alignment = size_t{1} << (64 - __builtin_clzll(alignment));
+  }
+  if (alignment <= 8) return hak_malloc(n);
+  // Every block of 8 bytes or more usable is 16-aligned; C0 (7 usable) is only 8-aligned.
+  if (alignment <= 16) return hak_malloc(n < 8 ? 8 : n);
+  void* p = AlignedAlloc(alignment, n);
+  if (p == nullptr) errno = ENOMEM;
+  return p;
+}
+
+HAK_EXPORT int hak_posix_memalign(void** out, size_t alignment, size_t n) {
+  if (alignment < sizeof(void*) || (alignment & (alignment - 1)) != 0) return EINVAL;
+  const int saved = errno;
+  void* p = hak_memalign(alignment, n);
+  if (p == nullptr) {
+    errno = saved;
+    return ENOMEM;
+  }
+  *out = p;
+  return 0;
+}
+
+HAK_EXPORT void* hak_aligned_alloc(size_t alignment, size_t n) {
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  return hak_memalign(alignment, n);
+}
+
+HAK_EXPORT void* hak_valloc(size_t n) { return hak_memalign(kPageSize, n); }
+
+HAK_EXPORT void* hak_pvalloc(size_t n) {
+  if (n > SIZE_MAX - kPageSize) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  const size_t rounded = n == 0 ? kPageSize : (n + kPageSize - 1) & ~(kPageSize - 1);
+  return hak_memalign(kPageSize, rounded);
+}
+
+HAK_EXPORT void hak_flush_thread_cache(void) { CacheFlushThread(); }
+
+HAK_EXPORT hak_info hak_get_info(void) {
+  const SuperSlabCounters ss = SuperSlabGetCounters();
+  const ChunkCounters ch = ChunkGetCounters();
+  const OsCounters os = OsGetCounters();
+  return hak_info{ss.live_superslabs,
+                  ss.cached_superslabs,
+                  ss.slabs_in_use,
+                  ch.live_chunks,
+                  ch.cached_bytes,
+                  os.maps,
+                  os.unmaps,
+                  os.failed_maps,
+                  os.bytes_mapped_now,
+                  g_foreign_frees.load(std::memory_order_relaxed),
+                  g_invalid_frees.load(std::memory_order_relaxed)};
+}
+
+HAK_EXPORT void hak_test_fail_next_mappings(int n) { OsFailNextMappings(n); }
+
+HAK_EXPORT const char* hak_variant_string(void) { return kVariantString; }
+
+}  // extern "C"

@@ -1,0 +1,192 @@
+// API conformance through the direct hak_* API (so it also runs under ASan and TSan, which
+// replace malloc themselves). The malloc-symbol override is tested in override_test.cc.
+#include "allocator/api.h"
+
+#include <errno.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "allocator/size_classes.h"
+
+namespace {
+
+bool Aligned(const void* p, size_t a) { return reinterpret_cast<uintptr_t>(p) % a == 0; }
+
+// Sizes at and around every tier and class edge.
+std::vector<size_t> EdgeSizes() {
+  std::vector<size_t> v = {0, 1, 7, 8, 15, 16, 17, 31, 32, 63, 64, 127, 128, 255, 256, 511, 512,
+                           1023, 1024, 1025, 2048, 2049, 4096, 8192, 16384, 32768, 40960,
+                           53248, 53249, 65536, 1 << 20, (2 << 20) - 16, 2 << 20, (2 << 20) + 1,
+                           4 << 20};
+  return v;
+}
+
+TEST(Api, EveryPathMeetsTheAlignmentGuarantee) {
+  for (size_t n : EdgeSizes()) {
+    void* p = hak_malloc(n);
+    ASSERT_NE(p, nullptr) << n;
+    EXPECT_TRUE(Aligned(p, n >= 16 ? 16 : 8)) << "malloc(" << n << ") = " << p;
+    EXPECT_GE(hak_malloc_usable_size(p), n);
+    memset(p, 0xAB, n);
+    hak_free(p);
+  }
+}
+
+TEST(Api, UsableSizeCoversRequestAndIsWritable) {
+  for (size_t n = 0; n < 70000; n += (n < 2100 ? 1 : 977)) {
+    auto* p = static_cast<unsigned char*>(hak_malloc(n));
+    ASSERT_NE(p, nullptr);
+    const size_t u = hak_malloc_usable_size(p);
+    ASSERT_GE(u, n);
+    memset(p, 0xCD, u);  // every usable byte may be written
+    hak_free(p);
+  }
+}
+
+TEST(Api, CallocZeroesAndChecksOverflow) {
+  errno = 0;
+  EXPECT_EQ(hak_calloc(SIZE_MAX / 2, 3), nullptr);
+  EXPECT_EQ(errno, ENOMEM);
+  for (size_t n : EdgeSizes()) {
+    // Dirty a block of the same size first, so calloc must really zero a recycled one.
+    void* d = hak_malloc(n);
+    memset(d, 0xFF, n);
+    hak_free(d);
+    auto* p = static_cast<unsigned char*>(hak_calloc(1, n));
+    ASSERT_NE(p, nullptr);
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(p[i], 0) << "calloc(" << n << ")[" << i << "]";
+    hak_free(p);
+  }
+}
+
+TEST(Api, ReallocEdgeCases) {
+  void* p = hak_realloc(nullptr, 100);  // realloc(NULL, n) == malloc(n)
+  ASSERT_NE(p, nullptr);
+  EXPECT_GE(hak_malloc_usable_size(p), 100u);
+  EXPECT_EQ(hak_realloc(p, 0), nullptr);  // realloc(p, 0) frees p (glibc)
+  errno = 0;
+  EXPECT_EQ(hak_reallocarray(nullptr, SIZE_MAX / 2, 3), nullptr);
+  EXPECT_EQ(errno, ENOMEM);
+}
+
+TEST(Api, ReallocInPlaceWhenTheClassFits) {
+  void* p = hak_malloc(100);  // C4: 127 usable
+  EXPECT_EQ(hak_realloc(p, 120), p);
+  EXPECT_EQ(hak_realloc(p, 70), p);
+  hak_free(p);
+}
+
+TEST(Api, ReallocPreservesContentsAcrossEveryClassChange) {
+  const std::vector<size_t> sizes = EdgeSizes();
+  size_t cur = 1;
+  auto* p = static_cast<unsigned char*>(hak_malloc(cur));
+  p[0] = 0;
+  for (size_t step = 0; step < 2 * sizes.size(); ++step) {
+    // Up through every size, then back down.
+    const size_t n = step < sizes.size() ? sizes[step] : sizes[2 * sizes.size() - 1 - step];
+    if (n == 0) continue;
+    for (size_t i = 0; i < cur; ++i) p[i] = static_cast<unsigned char>(i * 7 + 3);
+    auto* q = static_cast<unsigned char*>(hak_realloc(p, n));
+    ASSERT_NE(q, nullptr);
+    const size_t keep = cur < n ? cur : n;
+    for (size_t i = 0; i < keep; ++i) {
+      ASSERT_EQ(q[i], static_cast<unsigned char>(i * 7 + 3)) << cur << " -> " << n << " @" << i;
+    }
+    p = q;
+    cur = n;
+  }
+  hak_free(p);
+}
+
+TEST(Api, PosixMemalignRejectsBadAlignment) {
+  void* p = reinterpret_cast<void*>(0x1);
+  EXPECT_EQ(hak_posix_memalign(&p, 3, 64), EINVAL);
+  EXPECT_EQ(hak_posix_memalign(&p, 4, 64), EINVAL);  // not a multiple of sizeof(void*)
+  EXPECT_EQ(hak_posix_memalign(&p, 24, 64), EINVAL);
+  EXPECT_EQ(p, reinterpret_cast<void*>(0x1));  // untouched on failure
+  errno = 0;
+  EXPECT_EQ(hak_aligned_alloc(24, 64), nullptr);
+  EXPECT_EQ(errno, EINVAL);
+}
+
+TEST(Api, EveryAlignmentEverySize) {
+  for (size_t align = 8; align <= (size_t{1} << 21); align <<= 1) {
+    for (size_t n : {size_t{1}, size_t{24}, size_t{1000}, size_t{5000}, size_t{70000}}) {
+      void* p = nullptr;
+      ASSERT_EQ(hak_posix_memalign(&p, align, n), 0);
+      ASSERT_TRUE(Aligned(p, align)) << align << " " << n;
+      ASSERT_GE(hak_malloc_usable_size(p), n);
+      memset(p, 0x11, n);
+      hak_free(p);
+      void* q = hak_aligned_alloc(align, n);
+      ASSERT_TRUE(Aligned(q, align));
+      hak_free(q);
+      void* r = hak_memalign(align, n);
+      ASSERT_TRUE(Aligned(r, align));
+      hak_free(r);
+    }
+  }
+  EXPECT_TRUE(Aligned(hak_memalign(48, 10), 64));  // glibc rounds 48 up to 64
+  void* v = hak_valloc(100);
+  EXPECT_TRUE(Aligned(v, 4096));
+  hak_free(v);
+  void* pv = hak_pvalloc(100);
+  EXPECT_TRUE(Aligned(pv, 4096));
+  EXPECT_GE(hak_malloc_usable_size(pv), 4096u);
+  hak_free(pv);
+}
+
+TEST(Api, FreePreservesErrnoAndAcceptsNull) {
+  void* p = hak_malloc(3 << 20);  // Large: free calls munmap
+  errno = 12345;
+  hak_free(p);
+  hak_free(nullptr);
+  EXPECT_EQ(errno, 12345);
+}
+
+TEST(Api, InteriorPointerIsRefusedOnTheSlowPath) {
+  // A pool block's interior pointer: its byte at p-1 is user data, never a valid header here.
+  auto* p = static_cast<unsigned char*>(hak_malloc(4000));
+  memset(p, 0, 4000);
+  const uint64_t before = hak_get_info().invalid_frees;
+  hak_free(p + 64);
+  EXPECT_EQ(hak_get_info().invalid_frees, before + 1);
+  hak_free(p);
+}
+
+TEST(Api, LargeAllocationsGoBackToTheOs) {
+  const hak_info before = hak_get_info();
+  void* p = hak_malloc(8 << 20);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(hak_get_info().live_chunks, before.live_chunks + 1);
+  hak_free(p);
+  const hak_info after = hak_get_info();
+  EXPECT_EQ(after.live_chunks, before.live_chunks);
+  EXPECT_EQ(after.os_unmaps, before.os_unmaps + 1);
+}
+
+TEST(Api, OutOfMemoryIsEnomemAndRecoverable) {
+  hak_test_fail_next_mappings(1000);
+  errno = 0;
+  EXPECT_EQ(hak_malloc(64 << 20), nullptr);
+  EXPECT_EQ(errno, ENOMEM);
+  hak_test_fail_next_mappings(0);
+  void* p = hak_malloc(64 << 20);
+  EXPECT_NE(p, nullptr);
+  hak_free(p);
+}
+
+TEST(Api, VariantStringNamesEverySwitch) {
+  const std::string v = hak_variant_string();
+  for (const char* k : {"c7_header=", "free_fast_registry_check=", "classify_order=",
+                        "registry_impl=", "free_dispatch=", "page_boundary_check=",
+                        "wrapper_guards=", "legacy_c7_branches=", "fast_ownership_check=",
+                        "stats="}) {
+    EXPECT_NE(v.find(k), std::string::npos) << k;
+  }
+}
+
+}  // namespace

@@ -1,0 +1,138 @@
+// config.h — every build switch of the allocator, documented in one place ("Variants").
+//
+// Each switch is one historical design decision of HAKMEM (see ../shared/seeds and
+// allocator/variants.bzl for which commit used which value). Bazel sets them through
+// build settings in allocator/BUILD; a plain compiler invocation gets the E3 defaults below.
+// Every value is checked: a typo is a compile error, never a silently different allocator.
+#ifndef HAKMEM_ALLOCATOR_CONFIG_H_
+#define HAKMEM_ALLOCATOR_CONFIG_H_
+
+// HAKMEM_C7_HEADER (0|1): 1 = Phase E1+: class C7 (1 KiB blocks) carries the 1-byte header like
+//   every other tiny class. 0 = Phase 7: C7 blocks are headerless (1024 usable bytes) and the
+//   fast free path guesses "maybe C7" from 1 KiB alignment and sends such pointers to the slow path.
+#ifndef HAKMEM_C7_HEADER
+#define HAKMEM_C7_HEADER 1
+#endif
+
+// HAKMEM_FREE_FAST_REGISTRY_CHECK (0|1): 1 = commit 5eabb89ad9: a SuperSlab registry lookup at
+//   the top of the tiny free fast path, to detect C7 blocks. The E2 regression.
+#ifndef HAKMEM_FREE_FAST_REGISTRY_CHECK
+#define HAKMEM_FREE_FAST_REGISTRY_CHECK 0
+#endif
+
+// HAKMEM_CLASSIFY_ORDER: order of the slow-path free classifier.
+#define HAKMEM_CLASSIFY_HEADER_FIRST 1    // E3-2 / Phase 7: probe the header, registry last
+#define HAKMEM_CLASSIFY_REGISTRY_FIRST 2  // a97005f50: registry lookup before the header probe
+#ifndef HAKMEM_CLASSIFY_ORDER
+#define HAKMEM_CLASSIFY_ORDER HAKMEM_CLASSIFY_HEADER_FIRST
+#endif
+
+// HAKMEM_REGISTRY_IMPL: the SuperSlab registry.
+#define HAKMEM_REGISTRY_HASH 1    // fixed table, linear probing, lock-free reads
+#define HAKMEM_REGISTRY_RBTREE 2  // ordered red-black tree under a lock (the E2 analysis)
+#ifndef HAKMEM_REGISTRY_IMPL
+#define HAKMEM_REGISTRY_IMPL HAKMEM_REGISTRY_HASH
+#endif
+
+// HAKMEM_FREE_DISPATCH: how free() routes a pointer.
+#define HAKMEM_FREE_DISPATCH_HEADER 1     // read the 1-byte header (Phase 7 design, E3)
+#define HAKMEM_FREE_DISPATCH_SUPERSLAB 2  // 2025-11-09: every free looks up the SuperSlab first
+#ifndef HAKMEM_FREE_DISPATCH
+#define HAKMEM_FREE_DISPATCH HAKMEM_FREE_DISPATCH_HEADER
+#endif
+
+// HAKMEM_PAGE_BOUNDARY_CHECK: what the fast free path does when ptr is page aligned, so that
+//   the header byte ptr-1 lies on the previous page.
+#define HAKMEM_PAGE_CHECK_SAME_PAGE 1  // never read it there: classify on the slow path
+#define HAKMEM_PAGE_CHECK_MINCORE 2    // Phase 7-1.3: mincore() probe, then read the header
+#ifndef HAKMEM_PAGE_BOUNDARY_CHECK
+#define HAKMEM_PAGE_BOUNDARY_CHECK HAKMEM_PAGE_CHECK_SAME_PAGE
+#endif
+
+// HAKMEM_WRAPPER_GUARDS: work done by malloc()/free() around the allocator proper.
+#define HAKMEM_WRAPPER_MINIMAL 1  // malloc is the fast path, nothing else
+#define HAKMEM_WRAPPER_FULL 2     // 2025-11-09: per-call init, LD_PRELOAD and recursion checks
+#ifndef HAKMEM_WRAPPER_GUARDS
+#define HAKMEM_WRAPPER_GUARDS HAKMEM_WRAPPER_MINIMAL
+#endif
+
+// HAKMEM_LEGACY_C7_BRANCHES (0|1): 1 = the `class_idx == 7` special cases that E3-3 removed.
+#ifndef HAKMEM_LEGACY_C7_BRANCHES
+#define HAKMEM_LEGACY_C7_BRANCHES 0
+#endif
+
+// HAKMEM_FAST_OWNERSHIP_CHECK: does the tiny free fast path trust the header byte alone?
+#define HAKMEM_OWNERSHIP_NONE 0  // yes (HAKMEM's design; a foreign byte matches 1 time in 32)
+#define HAKMEM_OWNERSHIP_MAP 1   // no: the O(1) ownership map must agree (e3_safe)
+#ifndef HAKMEM_FAST_OWNERSHIP_CHECK
+#define HAKMEM_FAST_OWNERSHIP_CHECK HAKMEM_OWNERSHIP_NONE
+#endif
+
+// HAKMEM_STATS (0|1): route counters, refill/spill counts, and a per-free route trace
+//   (environment HAKMEM_FREE_ROUTE_TRACE=1). 0 compiles every counter out of the fast paths.
+#ifndef HAKMEM_STATS
+#define HAKMEM_STATS 0
+#endif
+
+// HAKMEM_DEBUG (0|1): misuse detection with messages (double free, interior and foreign
+//   pointers). On in dbg builds.
+#ifndef HAKMEM_DEBUG
+#ifdef NDEBUG
+#define HAKMEM_DEBUG 0
+#else
+#define HAKMEM_DEBUG 1
+#endif
+#endif
+
+// ---- Validation: every switch takes only its listed values. ----
+#if HAKMEM_C7_HEADER != 0 && HAKMEM_C7_HEADER != 1
+#error "HAKMEM_C7_HEADER must be 0 or 1"
+#endif
+#if HAKMEM_FREE_FAST_REGISTRY_CHECK != 0 && HAKMEM_FREE_FAST_REGISTRY_CHECK != 1
+#error "HAKMEM_FREE_FAST_REGISTRY_CHECK must be 0 or 1"
+#endif
+#if HAKMEM_CLASSIFY_ORDER != HAKMEM_CLASSIFY_HEADER_FIRST && \
+    HAKMEM_CLASSIFY_ORDER != HAKMEM_CLASSIFY_REGISTRY_FIRST
+#error "HAKMEM_CLASSIFY_ORDER must be HEADER_FIRST or REGISTRY_FIRST"
+#endif
+#if HAKMEM_REGISTRY_IMPL != HAKMEM_REGISTRY_HASH && HAKMEM_REGISTRY_IMPL != HAKMEM_REGISTRY_RBTREE
+#error "HAKMEM_REGISTRY_IMPL must be HASH or RBTREE"
+#endif
+#if HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_HEADER && \
+    HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_SUPERSLAB
+#error "HAKMEM_FREE_DISPATCH must be HEADER or SUPERSLAB"
+#endif
+#if HAKMEM_PAGE_BOUNDARY_CHECK != HAKMEM_PAGE_CHECK_SAME_PAGE && \
+    HAKMEM_PAGE_BOUNDARY_CHECK != HAKMEM_PAGE_CHECK_MINCORE
+#error "HAKMEM_PAGE_BOUNDARY_CHECK must be SAME_PAGE or MINCORE"
+#endif
+#if HAKMEM_WRAPPER_GUARDS != HAKMEM_WRAPPER_MINIMAL && HAKMEM_WRAPPER_GUARDS != HAKMEM_WRAPPER_FULL
+#error "HAKMEM_WRAPPER_GUARDS must be MINIMAL or FULL"
+#endif
+#if HAKMEM_LEGACY_C7_BRANCHES != 0 && HAKMEM_LEGACY_C7_BRANCHES != 1
+#error "HAKMEM_LEGACY_C7_BRANCHES must be 0 or 1"
+#endif
+#if HAKMEM_FAST_OWNERSHIP_CHECK != HAKMEM_OWNERSHIP_NONE && \
+    HAKMEM_FAST_OWNERSHIP_CHECK != HAKMEM_OWNERSHIP_MAP
+#error "HAKMEM_FAST_OWNERSHIP_CHECK must be NONE or MAP"
+#endif
+#if HAKMEM_STATS != 0 && HAKMEM_STATS != 1
+#error "HAKMEM_STATS must be 0 or 1"
+#endif
+// Exclusive combinations.
+#if HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_SUPERSLAB && HAKMEM_FREE_FAST_REGISTRY_CHECK
+#error "free_dispatch=superslab already looks up every free; free_fast_registry_check is meaningless"
+#endif
+#if HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_SUPERSLAB && \
+    HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP
+#error "free_dispatch=superslab does not read the header; fast_ownership_check=map has nothing to check"
+#endif
+
+// ---- Path annotations (snmalloc style). ----
+#define HAK_FAST_PATH inline __attribute__((always_inline))
+#define HAK_SLOW_PATH __attribute__((noinline, cold))
+#define HAK_LIKELY(x) __builtin_expect(!!(x), 1)
+#define HAK_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define HAK_EXPORT __attribute__((visibility("default")))
+
+#endif  // HAKMEM_ALLOCATOR_CONFIG_H_

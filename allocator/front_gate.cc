@@ -1,0 +1,187 @@
+// front_gate.cc — the slow paths: malloc misses, and the free classifier.
+#include "allocator/front_gate.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+
+#include "allocator/aligned.h"
+#include "allocator/mid_large.h"
+
+namespace hak {
+
+std::atomic<uint64_t> g_foreign_frees{0}, g_invalid_frees{0};
+
+namespace {
+
+// Reports misuse in debug builds; release builds only count it.
+void ReportMisuse(const char* what, const void* p) {
+#if HAKMEM_DEBUG
+  char line[128];
+  const int n = snprintf(line, sizeof line, "hakmem: %s: %p (ignored)\n", what, p);
+  if (n > 0) (void)!write(2, line, size_t(n));
+#else
+  (void)what;
+  (void)p;
+#endif
+}
+
+using FreeFn = void (*)(void*);
+std::atomic<FreeFn> g_next_free{nullptr};
+
+// A pointer we do not own: memory allocated before we were interposed belongs to glibc. glibc's
+// free reads the 16 bytes before the pointer, so it is called only when they are provably mapped.
+void FreeForeign(void* p) {
+  g_foreign_frees.fetch_add(1, std::memory_order_relaxed);
+  HAK_ROUTE(free_foreign, p);
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  if ((a & 15) != 0 || ((a & (kPageSize - 1)) < 16 && !OsPageMapped(reinterpret_cast<void*>(a - 16)))) {
+    ReportMisuse("free of a foreign pointer glibc cannot own", p);
+    return;
+  }
+  FreeFn next = g_next_free.load(std::memory_order_acquire);
+  if (next == nullptr) {
+    next = reinterpret_cast<FreeFn>(dlsym(RTLD_NEXT, "free"));
+    g_next_free.store(next, std::memory_order_release);
+  }
+  // RTLD_NEXT searches the objects after ours, so this is glibc's free, never our own.
+  if (next != nullptr) next(p);
+}
+
+bool HeaderReadable(uintptr_t a) {
+  // a is in a granule we own; a-1 is in the same granule unless a is granule aligned.
+  return (a & (kGranule - 1)) != 0 || OwnershipGet(a - 1) != 0;
+}
+
+Route FromRegistry(uintptr_t a) {
+  if (RegistryLookup(a) == 0) return {Route::kInvalid, -1, true};
+  SlabMeta* s = SlabOf(a);
+  if (!SlabIsBlockStart(s, a)) return {Route::kInvalid, -1, true};
+  return {Route::kSlab, int8_t(s->class_idx), true};
+}
+
+Route FromHeader(uintptr_t a, uint8_t map) {
+  if (!HeaderReadable(a)) return {Route::kInvalid, -1, false};
+  const uint8_t h = reinterpret_cast<const uint8_t*>(a)[-1];
+  if (h == map && ClassOfHeader(h) >= 0) {
+    if (SlabIsBlockStart(SlabOf(a), a)) return {Route::kSlab, int8_t(ClassOfHeader(h)), false};
+  } else if (h == kChunkTag && map == kChunkTag) {
+    if (ChunkHeaderValid(reinterpret_cast<void*>(a))) return {Route::kChunk, -1, false};
+  } else if (h == kAlignTag) {
+    if (AlignedBase(reinterpret_cast<void*>(a)) != nullptr) return {Route::kAligned, -1, false};
+  }
+  return {Route::kInvalid, -1, false};
+}
+
+}  // namespace
+
+Route Classify(uintptr_t a) {
+  const uint8_t map = OwnershipGet(a);
+  if (map == 0) return {Route::kForeign, -1, false};
+  const bool slab_memory = map != kChunkTag && map != kGranuleFree;
+#if HAKMEM_CLASSIFY_ORDER == HAKMEM_CLASSIFY_REGISTRY_FIRST
+  // a97005f50: ask the registry before looking at the header.
+  if (slab_memory) {
+    Route r = FromRegistry(a);
+    if (r.kind == Route::kSlab) return r;
+  }
+  return FromHeader(a, map);
+#else
+  // Header first; the registry only for what the header cannot name (Phase 7's headerless C7,
+  // an overwritten header byte).
+  Route r = FromHeader(a, map);
+  if (r.kind == Route::kInvalid && slab_memory) {
+    Route reg = FromRegistry(a);
+    if (reg.kind == Route::kSlab) return reg;
+  }
+  return r;
+#endif
+}
+
+namespace {
+void FreeSlowRoute(void* p);
+}  // namespace
+
+void FreeSlow(void* p) {
+  if (p == nullptr) return;
+  const int saved = errno;  // munmap, madvise, mincore, dlsym: none may leak into errno
+  FreeSlowRoute(p);
+  errno = saved;
+}
+
+namespace {
+void FreeSlowRoute(void* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  const Route r = Classify(a);
+  switch (r.kind) {
+    case Route::kSlab:
+      if (r.cls >= kFirstPoolClass) {
+        HAK_ROUTE(free_pool, p);
+      } else if (r.via_registry) {
+        HAK_ROUTE(free_ss_hit, p);
+      } else {
+        HAK_ROUTE(free_slow_tiny, p);
+      }
+      return CachePushSlow(p, r.cls);
+    case Route::kChunk:
+#if HAKMEM_STATS
+      if (ChunkUsable(p) > kMidMaxSize) HAK_ROUTE(free_large, p); else HAK_ROUTE(free_mid, p);
+#endif
+      return ChunkFree(p);
+    case Route::kAligned:
+      HAK_ROUTE(free_aligned, p);
+      return FreeSlowRoute(AlignedRelease(p));
+    case Route::kForeign:
+      return FreeForeign(p);
+    case Route::kInvalid:
+      g_invalid_frees.fetch_add(1, std::memory_order_relaxed);
+      HAK_ROUTE(free_invalid, p);
+      ReportMisuse("free of a pointer that is not the start of a live block", p);
+      return;
+  }
+}
+
+void* MallocSlowRoute(size_t n) {
+  if (n <= kTinyMaxSize) return CacheRefillPop(TinyClassOf(n));
+  if (n <= kPoolMaxSize) {
+    // Pool TLS: the same per-thread lists as tiny, reached only from here.
+    const int cls = PoolClassOf(n);
+    ThreadCache& tc = t_cache;
+    void* p = tc.head[cls];
+    if (p != nullptr) {
+      tc.head[cls] = LinkNext(p);
+      --tc.count[cls];
+      return p;
+    }
+    return CacheRefillPop(cls);
+  }
+  bool fresh;
+  return ChunkAlloc(n, &fresh);
+}
+}  // namespace
+
+void* MallocSlow(size_t n) {
+  HAK_STAT(malloc_slow);
+  void* p = MallocSlowRoute(n);
+  if (HAK_UNLIKELY(p == nullptr)) errno = ENOMEM;  // the only place malloc sets errno
+  return p;
+}
+
+size_t UsableSize(const void* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  const Route r = Classify(a);
+  switch (r.kind) {
+    case Route::kSlab: return kClasses[r.cls].usable;
+    case Route::kChunk: return ChunkUsable(p);
+    case Route::kAligned: {
+      const void* base = AlignedBase(p);
+      return UsableSize(base) - size_t(a - reinterpret_cast<uintptr_t>(base));
+    }
+    default: return 0;
+  }
+}
+
+}  // namespace hak

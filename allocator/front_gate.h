@@ -1,0 +1,116 @@
+// front_gate.h — layer 4: the fast paths of malloc and free, and the entry to their slow paths.
+// The fast paths are inline and small; anything else tail-calls a never-inlined slow path.
+// Every history switch that touches a fast path is in this file, at the point it acts.
+#ifndef HAKMEM_ALLOCATOR_FRONT_GATE_H_
+#define HAKMEM_ALLOCATOR_FRONT_GATE_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "allocator/config.h"
+#include "allocator/ownership_map.h"
+#include "allocator/os_pages.h"
+#include "allocator/registry.h"
+#include "allocator/size_classes.h"
+#include "allocator/stats.h"
+#include "allocator/superslab.h"
+#include "allocator/thread_cache.h"
+
+namespace hak {
+
+HAK_SLOW_PATH void* MallocSlow(size_t n);
+HAK_SLOW_PATH void FreeSlow(void* p);
+
+// Where the slow-path classifier sends a pointer.
+struct Route {
+  enum Kind : uint8_t { kSlab, kChunk, kAligned, kForeign, kInvalid } kind;
+  int8_t cls;      // kSlab: class 0..14
+  bool via_registry;
+};
+Route Classify(uintptr_t a);
+// Usable size of one of our pointers (0 for foreign or invalid ones).
+size_t UsableSize(const void* p);
+
+// ---- malloc fast path: tiny size -> class, pop the TLS list. Budget: ~10 instructions. ----
+HAK_FAST_PATH void* MallocFast(size_t n) {
+  if (HAK_LIKELY(n <= kTinyMaxSize)) {
+    const int c = TinyClassOf(n);
+#if HAKMEM_LEGACY_C7_BRANCHES
+    // Pre-E3-3: C7 took its own branch (headerless base arithmetic); kept as the history had it.
+    if (c == 7 && !kClasses[7].has_header) return MallocSlow(n);
+#endif
+    ThreadCache& tc = t_cache;
+    void* p = tc.head[c];
+    if (HAK_LIKELY(p != nullptr)) {
+      tc.head[c] = LinkNext(p);
+      --tc.count[c];
+      HAK_STAT(malloc_fast);
+      return p;
+    }
+  }
+  return MallocSlow(n);
+}
+
+// Pushes a verified tiny block on the TLS list, or takes the slow path when the list is full.
+HAK_FAST_PATH void TinyPush(void* p, int c, uint8_t h) {
+  ThreadCache& tc = t_cache;
+  if (HAK_UNLIKELY(tc.count[c] >= tc.cap[c])) return CachePushSlow(p, c);
+  LinkSet(p, tc.head[c], h);
+  tc.head[c] = p;
+  ++tc.count[c];
+}
+
+// ---- free fast path: header byte -> class, push the TLS list. Budget: ~14 instructions
+// (E3). Each switch below adds exactly the work the history had at this point. ----
+HAK_FAST_PATH void FreeFast(void* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+#if HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_SUPERSLAB
+  // 2025-11-09 ("header free not working"): every free looks up its SuperSlab first.
+  if (HAK_UNLIKELY(a == 0)) return;
+  if (RegistryLookup(a) != 0) {
+    SlabMeta* s = SlabOf(a);
+    const int c = s->class_idx;
+    if (c < kNumTinyClasses) {
+      HAK_ROUTE(free_ss_hit, p);
+      return TinyPush(p, c, kClasses[c].header);
+    }
+  }
+  return FreeSlow(p);
+#else
+#if !HAKMEM_C7_HEADER
+  // Phase 7: C7 blocks have no header; a 1 KiB aligned pointer may be one (NULL is too).
+  if (HAK_UNLIKELY((a & 0x3FF) == 0)) return FreeSlow(p);
+#endif
+  if (HAK_UNLIKELY((a & (kPageSize - 1)) == 0)) {  // NULL lands here too
+#if HAKMEM_PAGE_BOUNDARY_CHECK == HAKMEM_PAGE_CHECK_MINCORE
+    // Phase 7-1.3: probe the previous page, then read the header there.
+    if (a == 0) return;
+    if (!OsPageMapped(reinterpret_cast<const char*>(p) - 1)) return FreeSlow(p);
+#else
+    return FreeSlow(p);  // header would be on the previous page: never read it here
+#endif
+  }
+#if HAKMEM_FREE_FAST_REGISTRY_CHECK
+  // Commit 5eabb89ad9: "is this C7?" asked of the registry on every free.
+  if (RegistryLookup(a) != 0 && SlabOf(a)->class_idx == 7) return FreeSlow(p);
+#endif
+  const uint8_t h = reinterpret_cast<const uint8_t*>(p)[-1];
+  if (HAK_UNLIKELY(!IsTinyHeader(h))) return FreeSlow(p);
+  const int c = h & 0x07;
+#if HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP
+  // e3_safe: the map byte of a tiny slab equals its blocks' header byte, so one compare proves
+  // ownership and class; the stride test refuses interior pointers.
+  if (HAK_UNLIKELY(OwnershipGet(a) != h || ((a - 16) & (kClasses[c].stride - 1)) != 0))
+    return FreeSlow(p);
+#endif
+#if HAKMEM_LEGACY_C7_BRANCHES
+  if (c == 7 && !kClasses[7].has_header) return FreeSlow(p);
+#endif
+  HAK_ROUTE(free_header_fast, p);
+  TinyPush(p, c, h);
+#endif
+}
+
+}  // namespace hak
+
+#endif  // HAKMEM_ALLOCATOR_FRONT_GATE_H_

@@ -1,0 +1,88 @@
+#include "allocator/size_classes.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+namespace hak {
+namespace {
+
+TEST(SizeClasses, TinyClassOfEveryBoundary) {
+  EXPECT_EQ(TinyClassOf(0), 0);
+  EXPECT_EQ(TinyClassOf(1), 0);
+  EXPECT_EQ(TinyClassOf(7), 0);
+  EXPECT_EQ(TinyClassOf(8), 1);
+  EXPECT_EQ(TinyClassOf(15), 1);
+  EXPECT_EQ(TinyClassOf(16), 2);
+  EXPECT_EQ(TinyClassOf(511), 6);
+  EXPECT_EQ(TinyClassOf(512), 7);
+  EXPECT_EQ(TinyClassOf(1023), 7);
+}
+
+TEST(SizeClasses, EveryTinySizeGetsTheSmallestClassThatFits) {
+  for (size_t n = 0; n <= kTinyMaxSize; ++n) {
+    const int c = TinyClassOf(n);
+    ASSERT_GE(kClasses[c].usable, n) << n;
+    if (c > 0) {
+      ASSERT_LT(kClasses[c - 1].usable, n) << n;
+    }
+  }
+}
+
+TEST(SizeClasses, TiersAtTheirEdges) {
+  EXPECT_EQ(kTinyMaxSize, HAKMEM_C7_HEADER ? 1023u : 1024u);
+  EXPECT_EQ(TierOf(0), Tier::kTiny);
+  EXPECT_EQ(TierOf(1023), Tier::kTiny);
+  EXPECT_EQ(TierOf(1025), Tier::kPool);
+  EXPECT_EQ(TierOf(52 * 1024), Tier::kPool);
+  EXPECT_EQ(TierOf(52 * 1024 + 1), Tier::kMid);
+  EXPECT_EQ(TierOf(2u << 20), Tier::kMid);
+  EXPECT_EQ(TierOf((2u << 20) + 1), Tier::kLarge);
+  EXPECT_EQ(TierOf(SIZE_MAX), Tier::kLarge);
+}
+
+TEST(SizeClasses, PoolClassOf) {
+  EXPECT_EQ(PoolClassOf(kTinyMaxSize + 1), kFirstPoolClass);
+  EXPECT_EQ(PoolClassOf(2048), kFirstPoolClass);
+  EXPECT_EQ(PoolClassOf(2049), kFirstPoolClass + 1);
+  EXPECT_EQ(PoolClassOf(40 * 1024 + 1), kFirstPoolClass + 6);
+  EXPECT_EQ(PoolClassOf(52 * 1024), kFirstPoolClass + 6);
+  for (size_t n = kTinyMaxSize + 1; n <= kPoolMaxSize; n += 97) {
+    const int c = PoolClassOf(n);
+    ASSERT_GE(kClasses[c].usable, n);
+    if (c > kFirstPoolClass) {
+      ASSERT_LT(kClasses[c - 1].usable, n);
+    }
+  }
+}
+
+TEST(SizeClasses, HeaderEncodeDecode) {
+  for (int c = 0; c < kNumClasses; ++c) {
+    const uint8_t h = kClasses[c].header;
+    EXPECT_EQ(ClassOfHeader(h), c);
+    EXPECT_EQ(IsTinyHeader(h), c < kNumTinyClasses);
+    EXPECT_EQ(IsPoolHeader(h), c >= kFirstPoolClass);
+  }
+  // Bytes that are not headers: the AllocHeader and AlignHeader tags, 0xA8..0xAF, 0xB7..0xBF.
+  for (int b : {0x00, 0x01, 0xA8, 0xAF, 0xB7, 0xBF, int(kChunkTag), int(kAlignTag), 0xFF}) {
+    EXPECT_EQ(ClassOfHeader(uint8_t(b)), -1) << b;
+  }
+  EXPECT_NE(kChunkTag & kTagMask, kTinyTag);
+  EXPECT_NE(kChunkTag & kTagMask, kPoolTag);
+}
+
+TEST(SizeClasses, LayoutKeepsSixteenByteAlignment) {
+  for (int c = 0; c < kNumClasses; ++c) {
+    const ClassInfo& ci = kClasses[c];
+    if (ci.usable >= 16) {
+      EXPECT_EQ(ci.stride % 16, 0u) << c;
+      EXPECT_EQ(ci.user_offset % 16, 0u) << c;
+    }
+    EXPECT_GE(ci.stride, ci.usable + (ci.has_header && c < kNumTinyClasses ? 1u : 0u));
+    EXPECT_GT(ci.batch, 0);
+    EXPECT_LE(ci.batch, ci.cap);
+  }
+}
+
+}  // namespace
+}  // namespace hak

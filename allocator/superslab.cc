@@ -1,0 +1,319 @@
+#include "allocator/superslab.h"
+
+#include <errno.h>
+#include <pthread.h>
+
+#include "allocator/os_pages.h"
+#include "allocator/ownership_map.h"
+#include "allocator/registry.h"
+
+namespace hak {
+namespace {
+
+constexpr uint32_t kAllSlabsFree = 0xFFFFFFFFu;
+constexpr int kEmptyCacheMax = 2;
+
+// g_ss_lock guards SuperSlab-level state (free masks, lists, the empty cache).
+// g_class_locks[c] guards class c's partial list and every owner hand-off of its slabs.
+pthread_mutex_t g_ss_lock = PTHREAD_MUTEX_INITIALIZER;
+// Constant-initialised (no constructor): malloc can run before any static initialiser.
+struct ClassLock {
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+};
+ClassLock g_class_locks[kNumClasses];
+inline pthread_mutex_t* ClassMutex(int cls) { return &g_class_locks[cls].m; }
+SuperSlab* g_tiny_with_free = nullptr;  // tiny SuperSlabs that have free slabs
+SuperSlab* g_empty_cache = nullptr;
+int g_empty_count = 0;
+uint64_t g_live = 0, g_slabs_in_use = 0;
+// Heads are peeked without the lock (SlabAdoptPartial), so they are atomics.
+std::atomic<SlabMeta*> g_partial[kNumClasses];
+
+void ListRemove(SuperSlab** head, SuperSlab* ss) {
+  if (ss->prev) ss->prev->next = ss->next; else *head = ss->next;
+  if (ss->next) ss->next->prev = ss->prev;
+  ss->next = ss->prev = nullptr;
+}
+void ListPush(SuperSlab** head, SuperSlab* ss) {
+  ss->prev = nullptr;
+  ss->next = *head;
+  if (*head) (*head)->prev = ss;
+  *head = ss;
+}
+
+// Caller holds g_ss_lock. A SuperSlab with every slab free, registered and marked kGranuleFree.
+SuperSlab* NewSuperSlab(uint32_t kind) {
+  SuperSlab* ss = g_empty_cache;
+  if (ss != nullptr) {
+    g_empty_cache = ss->next;
+    --g_empty_count;
+  } else {
+    void* mem = OsMapAligned(kSuperSlabSize, kSuperSlabSize);
+    if (mem == nullptr) return nullptr;
+    const uintptr_t base = reinterpret_cast<uintptr_t>(mem);
+    if (!OwnershipSet(base, kSuperSlabSize, kGranuleFree) || !RegistryInsert(base)) {
+      OwnershipSet(base, kSuperSlabSize, 0);
+      OsUnmap(mem, kSuperSlabSize);
+      errno = ENOMEM;
+      return nullptr;
+    }
+    ss = static_cast<SuperSlab*>(mem);
+    ++g_live;
+  }
+  ss->magic = kSuperSlabMagic;
+  ss->kind = kind;
+  ss->free_mask = kAllSlabsFree;
+  ss->next = ss->prev = nullptr;
+  for (int i = 0; i < kSlabsPerSuperSlab; ++i) {
+    SlabMeta& s = ss->slabs[i];
+    s.remote.store(0, std::memory_order_relaxed);
+    s.used.store(0, std::memory_order_relaxed);
+    s.owner.store(0, std::memory_order_relaxed);
+    s.free = nullptr;
+    s.class_idx = kNoClass;
+    s.on_partial = 0;
+    s.slab_idx = uint8_t(i);
+    s.partial_next = s.partial_prev = nullptr;
+  }
+  return ss;
+}
+
+// Caller holds g_ss_lock.
+void RetireSuperSlab(SuperSlab* ss) {
+  const uintptr_t base = reinterpret_cast<uintptr_t>(ss);
+  OwnershipSet(base, kSuperSlabSize, kGranuleFree);
+  if (g_empty_count < kEmptyCacheMax) {
+    // Keep the mapping for reuse but give its pages back: RSS falls when everything is freed.
+    OsDiscard(reinterpret_cast<char*>(ss) + kSuperSlabMetaSize, kSuperSlabSize - kSuperSlabMetaSize);
+    ss->next = g_empty_cache;
+    g_empty_cache = ss;
+    ++g_empty_count;
+    return;
+  }
+  OwnershipSet(base, kSuperSlabSize, 0);
+  RegistryRemove(base);
+  OsUnmap(ss, kSuperSlabSize);
+  --g_live;
+}
+
+void InitSlab(SlabMeta* s, int cls, uint32_t owner, uintptr_t region_start, uintptr_t region_end) {
+  const ClassInfo& ci = kClasses[cls];
+  s->start = region_start + ci.user_offset;
+  s->capacity = uint32_t((region_end - region_start - ci.user_offset - ci.usable) / ci.stride + 1);
+  s->carved.store(0, std::memory_order_relaxed);
+  s->free = nullptr;
+  s->remote.store(0, std::memory_order_relaxed);
+  s->used.store(0, std::memory_order_relaxed);
+  s->class_idx = uint8_t(cls);
+  s->on_partial = 0;
+  s->owner.store(owner, std::memory_order_release);
+}
+
+void PartialAdd(int cls, SlabMeta* s) {  // caller holds ClassMutex(cls)
+  if (s->on_partial) return;
+  s->on_partial = 1;
+  s->partial_prev = nullptr;
+  SlabMeta* head = g_partial[cls].load(std::memory_order_relaxed);
+  s->partial_next = head;
+  if (head) head->partial_prev = s;
+  g_partial[cls].store(s, std::memory_order_relaxed);
+}
+void PartialRemove(int cls, SlabMeta* s) {  // caller holds ClassMutex(cls)
+  if (!s->on_partial) return;
+  if (s->partial_prev) s->partial_prev->partial_next = s->partial_next;
+  else g_partial[cls].store(s->partial_next, std::memory_order_relaxed);
+  if (s->partial_next) s->partial_next->partial_prev = s->partial_prev;
+  s->partial_next = s->partial_prev = nullptr;
+  s->on_partial = 0;
+}
+
+// Caller holds ClassMutex(cls); s is unowned with used == 0: back to its SuperSlab.
+void ReleaseSlabLocked(int cls, SlabMeta* s) {
+  PartialRemove(cls, s);
+  s->class_idx = kNoClass;
+  SuperSlab* ss = SuperSlabOf(reinterpret_cast<uintptr_t>(s));
+  pthread_mutex_lock(&g_ss_lock);
+  --g_slabs_in_use;
+  if (ss->kind == kKindPool) {
+    RetireSuperSlab(ss);
+  } else {
+    const uintptr_t gran = reinterpret_cast<uintptr_t>(ss) + (uintptr_t(s->slab_idx) << kSlabShift);
+    OwnershipSet(gran, kSlabSize, kGranuleFree);
+    const bool was_full = ss->free_mask == 0;
+    ss->free_mask |= 1u << s->slab_idx;
+    if (ss->free_mask == kAllSlabsFree) {
+      if (!was_full) ListRemove(&g_tiny_with_free, ss);
+      RetireSuperSlab(ss);
+    } else if (was_full) {
+      ListPush(&g_tiny_with_free, ss);
+    }
+  }
+  pthread_mutex_unlock(&g_ss_lock);
+}
+
+// Unowned slab whose used count may have reached 0: release it if nobody took it meanwhile.
+void MaybeRelease(int cls, SlabMeta* s) {
+  pthread_mutex_lock(ClassMutex(cls));
+  if (s->class_idx == cls && s->owner.load(std::memory_order_seq_cst) == 0 &&
+      s->used.load(std::memory_order_acquire) == 0) {
+    ReleaseSlabLocked(cls, s);
+  }
+  pthread_mutex_unlock(ClassMutex(cls));
+}
+
+}  // namespace
+
+bool SlabIsBlockStart(const SlabMeta* s, uintptr_t p) {
+  if (s->class_idx == kNoClass || p < s->start) return false;
+  const ClassInfo& ci = kClasses[s->class_idx];
+  const uintptr_t off = p - s->start;
+  return off % ci.stride == 0 && off / ci.stride < s->carved.load(std::memory_order_relaxed);
+}
+
+SlabMeta* SlabAcquire(int cls, uint32_t owner) {
+  pthread_mutex_lock(&g_ss_lock);
+  SlabMeta* s = nullptr;
+  if (cls >= kFirstPoolClass) {
+    SuperSlab* ss = NewSuperSlab(kKindPool);
+    if (ss != nullptr) {
+      const uintptr_t base = reinterpret_cast<uintptr_t>(ss);
+      ss->free_mask = 0;
+      s = &ss->slabs[0];
+      InitSlab(s, cls, owner, base + kSuperSlabMetaSize, base + kSuperSlabSize);
+      OwnershipSet(base, kSuperSlabSize, kClasses[cls].header);
+    }
+  } else {
+    SuperSlab* ss = g_tiny_with_free;
+    if (ss == nullptr && (ss = NewSuperSlab(kKindTiny)) != nullptr) ListPush(&g_tiny_with_free, ss);
+    if (ss != nullptr) {
+      const int idx = __builtin_ctz(ss->free_mask);
+      ss->free_mask &= ~(1u << idx);
+      if (ss->free_mask == 0) ListRemove(&g_tiny_with_free, ss);
+      const uintptr_t gran = reinterpret_cast<uintptr_t>(ss) + (uintptr_t(idx) << kSlabShift);
+      s = &ss->slabs[idx];
+      InitSlab(s, cls, owner, idx == 0 ? gran + kSuperSlabMetaSize : gran, gran + kSlabSize);
+      OwnershipSet(gran, kSlabSize, kClasses[cls].header);
+    }
+  }
+  if (s != nullptr) ++g_slabs_in_use;
+  pthread_mutex_unlock(&g_ss_lock);
+  return s;
+}
+
+SlabMeta* SlabAdoptPartial(int cls, uint32_t owner) {
+  if (g_partial[cls].load(std::memory_order_relaxed) == nullptr) return nullptr;
+  pthread_mutex_lock(ClassMutex(cls));
+  SlabMeta* s = g_partial[cls].load(std::memory_order_relaxed);
+  if (s != nullptr) {
+    PartialRemove(cls, s);
+    s->owner.store(owner, std::memory_order_seq_cst);
+  }
+  pthread_mutex_unlock(ClassMutex(cls));
+  return s;
+}
+
+uint32_t SlabTake(SlabMeta* s, uint32_t want, void** head_out, void** tail_out) {
+  const ClassInfo& ci = kClasses[s->class_idx];
+  void* head = nullptr;
+  void* tail = nullptr;
+  uint32_t got = 0;
+  // 1. Reuse: the owner's free list, refilled from the remote stack when empty.
+  if (s->free == nullptr && s->remote.load(std::memory_order_relaxed) != 0) {
+    s->free = reinterpret_cast<void*>(s->remote.exchange(0, std::memory_order_acquire));
+  }
+  if (s->free != nullptr) {
+    head = tail = s->free;
+    got = 1;
+    while (got < want) {
+      void* nx = LinkNext(tail);
+      if (nx == nullptr) break;
+      tail = nx;
+      ++got;
+    }
+    s->free = LinkNext(tail);
+  }
+  // 2. Carve fresh slots; skip page-aligned user pointers so that a header is never on the
+  //    page before its block (the fast free path may then read ptr-1 without a probe).
+  uint32_t carved = s->carved.load(std::memory_order_relaxed);
+  while (got < want && carved < s->capacity) {
+    const uintptr_t p = s->start + uintptr_t(carved) * ci.stride;
+    s->carved.store(++carved, std::memory_order_relaxed);
+    if (ci.has_header) {
+      if ((p & (kPageSize - 1)) == 0) continue;
+      reinterpret_cast<uint8_t*>(p)[-1] = ci.header;
+    }
+    void* b = reinterpret_cast<void*>(p);
+    if (tail != nullptr) LinkSet(tail, b, ci.header); else head = b;
+    tail = b;
+    ++got;
+  }
+  if (got != 0) {
+    LinkSet(tail, nullptr, ci.header);
+    s->used.fetch_add(int32_t(got), std::memory_order_relaxed);
+  }
+  *head_out = head;
+  *tail_out = tail;
+  return got;
+}
+
+void SlabLeave(SlabMeta* s) {
+  const int cls = s->class_idx;
+  pthread_mutex_lock(ClassMutex(cls));
+  s->owner.store(0, std::memory_order_seq_cst);
+  if (s->used.load(std::memory_order_seq_cst) == 0) {
+    ReleaseSlabLocked(cls, s);
+  } else if (s->free != nullptr || s->remote.load(std::memory_order_seq_cst) != 0 ||
+             s->carved.load(std::memory_order_relaxed) < s->capacity) {
+    PartialAdd(cls, s);
+  }
+  pthread_mutex_unlock(ClassMutex(cls));
+}
+
+void SlabReturn(SlabMeta* s, void* head, void* tail, uint32_t n, uint32_t me) {
+  const int cls = s->class_idx;
+  const uint8_t hdr = kClasses[cls].header;
+  if (me != 0 && s->owner.load(std::memory_order_relaxed) == me) {
+    // Our own slab: the private list, no CAS. Only we can change owner away from us.
+    LinkSet(tail, s->free, hdr);
+    s->free = head;
+    s->used.fetch_sub(int32_t(n), std::memory_order_release);
+    return;
+  }
+  uintptr_t old = s->remote.load(std::memory_order_relaxed);
+  do {
+    LinkSet(tail, reinterpret_cast<void*>(old), hdr);
+  } while (!s->remote.compare_exchange_weak(old, reinterpret_cast<uintptr_t>(head),
+                                            std::memory_order_seq_cst));
+  // An unowned slab that just became non-empty must be findable: put it on the partial list.
+  // (Pairs with SlabLeave: owner store then remote load, here remote CAS then owner load.)
+  if (old == 0 && s->owner.load(std::memory_order_seq_cst) == 0) {
+    pthread_mutex_lock(ClassMutex(cls));
+    if (s->class_idx == cls && s->owner.load(std::memory_order_relaxed) == 0) PartialAdd(cls, s);
+    pthread_mutex_unlock(ClassMutex(cls));
+  }
+  const int32_t left = s->used.fetch_sub(int32_t(n), std::memory_order_seq_cst) - int32_t(n);
+  if (left == 0 && s->owner.load(std::memory_order_seq_cst) == 0) MaybeRelease(cls, s);
+}
+
+SuperSlabCounters SuperSlabGetCounters() {
+  pthread_mutex_lock(&g_ss_lock);
+  SuperSlabCounters c{g_live, uint64_t(g_empty_count), g_slabs_in_use};
+  pthread_mutex_unlock(&g_ss_lock);
+  return c;
+}
+
+void SuperSlabLockForFork() {
+  for (auto& l : g_class_locks) pthread_mutex_lock(&l.m);
+  pthread_mutex_lock(&g_ss_lock);
+}
+void SuperSlabUnlockAfterFork(bool child) {
+  if (child) {
+    pthread_mutex_init(&g_ss_lock, nullptr);
+    for (auto& l : g_class_locks) pthread_mutex_init(&l.m, nullptr);
+    return;
+  }
+  pthread_mutex_unlock(&g_ss_lock);
+  for (auto& l : g_class_locks) pthread_mutex_unlock(&l.m);
+}
+
+}  // namespace hak

@@ -1,0 +1,107 @@
+// superslab.h — layer 2: 2 MiB aligned SuperSlabs carved into slabs, one class per slab.
+//
+// A tiny SuperSlab has 32 slabs of 64 KiB (slab 0 starts after the 4 KiB metadata page); a pool
+// SuperSlab is one slab of ~2 MiB for one pool class. Per-slab state:
+//   free    owner-private list of returned blocks
+//   remote  lock-free stack where any thread returns blocks (spills, thread exit)
+//   used    blocks out of the slab (in some thread cache or in the user's hands)
+//   owner   heap id of the thread carving it, 0 when none; an unowned slab with free blocks sits
+//           on its class's partial list until a thread adopts it
+// A slab goes back to its SuperSlab when it is unowned and used == 0; an empty SuperSlab goes to
+// a small cache and beyond that back to the OS.
+#ifndef HAKMEM_ALLOCATOR_SUPERSLAB_H_
+#define HAKMEM_ALLOCATOR_SUPERSLAB_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "allocator/config.h"
+#include "allocator/size_classes.h"
+
+namespace hak {
+
+// Free-list links live in the block at the user pointer. The link's top byte carries the class's
+// header byte: for C0 (8-byte slots, 7 usable) that byte is the next block's header, which a
+// plain 8-byte pointer would overwrite with 0. User addresses are < 2^56, so nothing is lost.
+inline constexpr uintptr_t kLinkAddrMask = (uintptr_t{1} << 56) - 1;
+HAK_FAST_PATH void* LinkNext(void* block) {
+  return reinterpret_cast<void*>(*static_cast<uintptr_t*>(block) & kLinkAddrMask);
+}
+HAK_FAST_PATH void LinkSet(void* block, void* next, uint8_t header) {
+  *static_cast<uintptr_t*>(block) = reinterpret_cast<uintptr_t>(next) | (uintptr_t{header} << 56);
+}
+
+inline constexpr uint8_t kNoClass = 0xFF;
+
+struct alignas(64) SlabMeta {
+  std::atomic<uintptr_t> remote;  // head of the remote-free stack (untagged pointer)
+  std::atomic<int32_t> used;
+  std::atomic<uint32_t> owner;
+  void* free;           // owner-private free list
+  uintptr_t start;      // user pointer of slot 0
+  std::atomic<uint32_t> carved;  // bump index (owner writes; freeing threads read it)
+  uint32_t capacity;    // slots in the slab
+  uint8_t class_idx;    // kNoClass while the slab is free
+  uint8_t on_partial;
+  uint8_t slab_idx;
+  uint8_t pad;
+  SlabMeta* partial_next;
+  SlabMeta* partial_prev;
+};
+static_assert(sizeof(SlabMeta) == 64, "SlabMeta must stay one cache line");
+
+enum SuperSlabKind : uint32_t { kKindTiny = 1, kKindPool = 2 };
+inline constexpr uint64_t kSuperSlabMagic = 0x48414b4d454d5353ull;  // "HAKMEMSS"
+inline constexpr size_t kSuperSlabMetaSize = 4096;
+
+struct alignas(64) SuperSlab {
+  uint64_t magic;
+  uint32_t kind;
+  uint32_t free_mask;  // tiny: bit i set = slab i free
+  SuperSlab* next;     // in the list of tiny SuperSlabs with free slabs, or the empty cache
+  SuperSlab* prev;
+  SuperSlab* rb_child[2];  // registry_impl=rbtree: intrusive tree links
+  SuperSlab* rb_parent;
+  uint8_t rb_red;
+  uint8_t pad[7];
+  SlabMeta slabs[kSlabsPerSuperSlab];
+};
+static_assert(sizeof(SuperSlab) == 64 + 64 * kSlabsPerSuperSlab, "SuperSlab header layout");
+static_assert(sizeof(SuperSlab) <= kSuperSlabMetaSize, "SuperSlab metadata must fit its page");
+static_assert(kSuperSlabMetaSize % 1024 == 0, "slab 0 must keep 1 KiB alignment of its slots");
+
+HAK_FAST_PATH SuperSlab* SuperSlabOf(uintptr_t p) {
+  return reinterpret_cast<SuperSlab*>(p & ~(uintptr_t(kSuperSlabSize) - 1));
+}
+// Slab holding p; p must lie in a live SuperSlab.
+HAK_FAST_PATH SlabMeta* SlabOf(uintptr_t p) {
+  SuperSlab* ss = SuperSlabOf(p);
+  const size_t idx = ss->kind == kKindPool ? 0 : (p >> kSlabShift) & (kSlabsPerSuperSlab - 1);
+  return &ss->slabs[idx];
+}
+// True when p is the user pointer of a slot of slab s (not interior, not metadata).
+bool SlabIsBlockStart(const SlabMeta* s, uintptr_t p);
+
+// A fresh slab for class `cls`, owned by `owner`; nullptr with errno ENOMEM.
+SlabMeta* SlabAcquire(int cls, uint32_t owner);
+// An unowned slab of class `cls` with free blocks, now owned by `owner`; nullptr if none.
+SlabMeta* SlabAdoptPartial(int cls, uint32_t owner);
+// Owner only: up to `want` blocks as a linked chain (*head .. *tail). Returns the count.
+uint32_t SlabTake(SlabMeta* s, uint32_t want, void** head, void** tail);
+// Owner only: gives the slab up (on exhaustion or thread exit).
+void SlabLeave(SlabMeta* s);
+// Any thread: returns a chain of n blocks of slab s. `me` is the caller's heap id.
+void SlabReturn(SlabMeta* s, void* head, void* tail, uint32_t n, uint32_t me);
+
+struct SuperSlabCounters {
+  uint64_t live_superslabs, cached_superslabs, slabs_in_use;
+};
+SuperSlabCounters SuperSlabGetCounters();
+
+void SuperSlabLockForFork();
+void SuperSlabUnlockAfterFork(bool child);
+
+}  // namespace hak
+
+#endif  // HAKMEM_ALLOCATOR_SUPERSLAB_H_

@@ -1,0 +1,156 @@
+// bench_random_mixed — the seeds' random-mixed workload, faithful to upstream HAKMEM:
+//   bench_random_mixed [cycles ws seed [min_size] [max_size]] [--json] [--expect ALLOC]
+//   defaults: 10000000 8192 1234567 16 1039
+// Each cycle draws one xorshift32 value r and picks slot r % ws: an occupied slot is freed,
+// an empty one gets malloc(16 + (r & 0x3FF)) clamped to [min_size, max_size], first byte written.
+// A prefault pass of cycles/10 (seed + 0xDEADBEEF) runs first and is not drained.
+// ops/s = cycles / (main loop + final drain), CLOCK_MONOTONIC.
+// Note: upstream's "128B / 256B / ..." tables are working-set sizes (ws), not object sizes.
+#include <time.h>
+#include <valgrind/callgrind.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "harness/allocator_probe.h"
+
+namespace {
+
+inline uint32_t XorShift32(uint32_t* s) {
+  uint32_t x = *s;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  return *s = x;
+}
+
+void RunCycles(void** slots, uint32_t ws, uint64_t cycles, uint32_t seed, size_t min_size,
+               size_t max_size) {
+  uint32_t state = seed != 0 ? seed : 1;  // xorshift32 is stuck at 0
+  for (uint64_t i = 0; i < cycles; ++i) {
+    const uint32_t r = XorShift32(&state);
+    void*& slot = slots[r % ws];
+    if (slot != nullptr) {
+      free(slot);
+      slot = nullptr;
+    } else {
+      size_t n = 16 + (r & 0x3FF);
+      if (n < min_size) n = min_size;
+      if (n > max_size) n = max_size;
+      slot = malloc(n);
+      if (slot == nullptr) {
+        fprintf(stderr, "bench_random_mixed: malloc(%zu) failed: %s\n", n, strerror(errno));
+        exit(3);
+      }
+      static_cast<unsigned char*>(slot)[0] = static_cast<unsigned char>(r);
+    }
+  }
+}
+
+double Now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+[[noreturn]] void Usage(const char* why) {
+  if (why != nullptr) fprintf(stderr, "bench_random_mixed: %s\n", why);
+  fprintf(why ? stderr : stdout,
+          "usage: bench_random_mixed [cycles ws seed [min_size] [max_size]] [--json] "
+          "[--expect ALLOCATOR]\n"
+          "  defaults: cycles=10000000 ws=8192 seed=1234567 min_size=16 max_size=1039\n"
+          "  ws is the working set (number of slots), not an object size.\n"
+          "  --json             also print one JSON record on stdout\n"
+          "  --expect ALLOC     refuse to run unless malloc is served by ALLOC\n"
+          "                     (hakmem, system, mimalloc, jemalloc, tcmalloc)\n");
+  exit(why ? 2 : 0);
+}
+
+uint64_t ParseU64(const char* s, const char* what) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = strtoull(s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || s[0] == '-') {
+    Usage((std::string("bad ") + what + ": '" + s + "'").c_str());
+  }
+  return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint64_t pos[5] = {10000000, 8192, 1234567, 16, 1039};
+  const char* names[5] = {"cycles", "ws", "seed", "min_size", "max_size"};
+  int npos = 0;
+  bool json = false;
+  std::string expect;
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--json") == 0) {
+      json = true;
+    } else if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc) {
+      expect = argv[++i];
+    } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      Usage(nullptr);
+    } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+      Usage((std::string("unknown option ") + argv[i]).c_str());
+    } else if (npos < 5) {
+      pos[npos] = ParseU64(argv[i], names[npos]);
+      ++npos;
+    } else {
+      Usage("too many arguments");
+    }
+  }
+  const uint64_t cycles = pos[0];
+  if (pos[1] == 0 || pos[1] > (1u << 26)) Usage("ws must be in 1..67108864");
+  if (pos[2] > UINT32_MAX) Usage("seed must fit in 32 bits");
+  if (pos[3] > pos[4]) Usage("min_size must not exceed max_size");
+  const uint32_t ws = uint32_t(pos[1]);
+  const uint32_t seed = uint32_t(pos[2]);
+  const size_t min_size = pos[3], max_size = pos[4];
+
+  const lab::ProbeResult probe = lab::ProbeAllocator();
+  if (!expect.empty()) {
+    const std::string why = lab::CheckAllocator(expect);
+    if (!why.empty()) {
+      fprintf(stderr, "bench_random_mixed: refusing to measure: %s\n", why.c_str());
+      return 4;
+    }
+  }
+
+  void** slots = static_cast<void**>(calloc(ws, sizeof(void*)));
+  if (slots == nullptr) {
+    fprintf(stderr, "bench_random_mixed: cannot allocate %u slots\n", ws);
+    return 3;
+  }
+  RunCycles(slots, ws, cycles / 10, seed + 0xDEADBEEFu, min_size, max_size);  // prefault
+
+  CALLGRIND_ZERO_STATS;
+  CALLGRIND_START_INSTRUMENTATION;
+  const double t0 = Now();
+  RunCycles(slots, ws, cycles, seed, min_size, max_size);
+  for (uint32_t i = 0; i < ws; ++i) {
+    free(slots[i]);
+    slots[i] = nullptr;
+  }
+  const double t1 = Now();
+  CALLGRIND_STOP_INSTRUMENTATION;
+  free(slots);
+
+  const double secs = t1 - t0;
+  const double ops = secs > 0 ? double(cycles) / secs : 0;
+  printf("Throughput = %.0f ops/s [allocator=%s] [iter=%" PRIu64 " ws=%u] time=%.3fs\n", ops,
+         probe.allocator.c_str(), cycles, ws, secs);
+  if (json) {
+    printf("{\"workload\":\"random_mixed\",\"allocator\":\"%s\",\"variant\":\"%s\","
+           "\"owns_malloc\":%s,\"cycles\":%" PRIu64 ",\"ws\":%u,\"seed\":%u,\"min_size\":%zu,"
+           "\"max_size\":%zu,\"seconds\":%.9f,\"ops_per_sec\":%.1f}\n",
+           probe.allocator.c_str(), probe.variant.c_str(), probe.owns_malloc ? "true" : "false",
+           cycles, ws, seed, min_size, max_size, secs, ops);
+  }
+  return 0;
+}
