@@ -35,10 +35,6 @@ size_t UsableSize(const void* p);
 HAK_FAST_PATH void* MallocFast(size_t n) {
   if (HAK_LIKELY(n <= kTinyMaxSize)) {
     const int c = TinyClassOf(n);
-#if HAKMEM_LEGACY_C7_BRANCHES
-    // Pre-E3-3: C7 took its own branch (headerless base arithmetic); kept as the history had it.
-    if (c == 7 && !kClasses[7].has_header) return MallocSlow(n);
-#endif
     ThreadCache& tc = t_cache;
     void* p = tc.head[c];
     if (HAK_LIKELY(p != nullptr)) {
@@ -104,7 +100,10 @@ HAK_FAST_PATH void FreeFast(void* p) {
     return FreeSlow(p);
 #endif
 #if HAKMEM_LEGACY_C7_BRANCHES
-  if (c == 7 && !kClasses[7].has_header) return FreeSlow(p);
+  // Pre-E3-3: the `class_idx == 7` special case. Written when C7 had no header (a byte at
+  // ptr-1 claiming C7 could not be trusted), it outlived E1 and sends every C7 free to the
+  // slow path, where the classifier re-derives the class.
+  if (c == 7) return FreeSlow(p);
 #endif
   HAK_ROUTE(free_header_fast, p);
   TinyPush(p, c, h);

@@ -167,7 +167,11 @@ bool SlabIsBlockStart(const SlabMeta* s, uintptr_t p) {
   if (s->class_idx == kNoClass || p < s->start) return false;
   const ClassInfo& ci = kClasses[s->class_idx];
   const uintptr_t off = p - s->start;
-  return off % ci.stride == 0 && off / ci.stride < s->carved.load(std::memory_order_relaxed);
+  const uint32_t carved = s->carved.load(std::memory_order_relaxed);
+  if ((ci.stride & (ci.stride - 1)) == 0) {  // tiny: no division
+    return (off & (ci.stride - 1)) == 0 && (off >> __builtin_ctz(ci.stride)) < carved;
+  }
+  return off % ci.stride == 0 && off / ci.stride < carved;
 }
 
 SlabMeta* SlabAcquire(int cls, uint32_t owner) {

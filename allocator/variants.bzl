@@ -1,0 +1,142 @@
+"""The lab's variants as data: every switch, every named state of the history, every peer.
+
+This one file is read by Bazel (flags, config_settings, variant targets), by
+tools/variants.py (the .bazelrc configs, `bazel run //tools:variants`), by the harness, the
+history replay and the reports. Keep it pure literal data (dicts, lists, strings): the Python
+tools read it with ast.literal_eval, not by executing it.
+"""
+
+# name: {doc, values (first = E3 default), macro, macro value per value}
+SWITCHES = {
+    "c7_header": {
+        "doc": "false: Phase 7, C7 blocks carry no header and free guesses C7 from 1 KiB alignment; true: Phase E1",
+        "values": ["true", "false"],
+        "macro": "HAKMEM_C7_HEADER",
+        "macro_values": {"true": "1", "false": "0"},
+    },
+    "free_fast_registry_check": {
+        "doc": "true: commit 5eabb89ad9, a SuperSlab registry lookup at the top of the tiny free fast path to detect C7",
+        "values": ["false", "true"],
+        "macro": "HAKMEM_FREE_FAST_REGISTRY_CHECK",
+        "macro_values": {"false": "0", "true": "1"},
+    },
+    "classify_order": {
+        "doc": "registry_first: commit a97005f50, the slow-path classifier asks the registry before probing the header",
+        "values": ["header_first", "registry_first"],
+        "macro": "HAKMEM_CLASSIFY_ORDER",
+        "macro_values": {"header_first": "HAKMEM_CLASSIFY_HEADER_FIRST", "registry_first": "HAKMEM_CLASSIFY_REGISTRY_FIRST"},
+    },
+    "registry_impl": {
+        "doc": "hash: fixed table, linear probing, lock-free reads; rbtree: ordered red-black tree under a lock (the E2 analysis)",
+        "values": ["hash", "rbtree"],
+        "macro": "HAKMEM_REGISTRY_IMPL",
+        "macro_values": {"hash": "HAKMEM_REGISTRY_HASH", "rbtree": "HAKMEM_REGISTRY_RBTREE"},
+    },
+    "free_dispatch": {
+        "doc": "superslab: the 2025-11-09 state where every free took the SuperSlab lookup route (0% header_fast)",
+        "values": ["header", "superslab"],
+        "macro": "HAKMEM_FREE_DISPATCH",
+        "macro_values": {"header": "HAKMEM_FREE_DISPATCH_HEADER", "superslab": "HAKMEM_FREE_DISPATCH_SUPERSLAB"},
+    },
+    "page_boundary_check": {
+        "doc": "mincore: Phase 7-1.3's mincore probe for page-aligned pointers; same_page: read the header only on the same page, else classify",
+        "values": ["same_page", "mincore"],
+        "macro": "HAKMEM_PAGE_BOUNDARY_CHECK",
+        "macro_values": {"same_page": "HAKMEM_PAGE_CHECK_SAME_PAGE", "mincore": "HAKMEM_PAGE_CHECK_MINCORE"},
+    },
+    "wrapper_guards": {
+        "doc": "full: per-call init, LD_PRELOAD and recursion-depth checks of the 2025-11-09 state",
+        "values": ["minimal", "full"],
+        "macro": "HAKMEM_WRAPPER_GUARDS",
+        "macro_values": {"minimal": "HAKMEM_WRAPPER_MINIMAL", "full": "HAKMEM_WRAPPER_FULL"},
+    },
+    "legacy_c7_branches": {
+        "doc": "true: the class_idx == 7 special cases that E3-3 removed (C7 frees leave the fast path)",
+        "values": ["false", "true"],
+        "macro": "HAKMEM_LEGACY_C7_BRANCHES",
+        "macro_values": {"false": "0", "true": "1"},
+    },
+    "fast_ownership_check": {
+        "doc": "map: our step past the seeds, the O(1) ownership map consulted on the tiny free fast path before the header is trusted",
+        "values": ["none", "map"],
+        "macro": "HAKMEM_FAST_OWNERSHIP_CHECK",
+        "macro_values": {"none": "HAKMEM_OWNERSHIP_NONE", "map": "HAKMEM_OWNERSHIP_MAP"},
+    },
+    "stats": {
+        "doc": "on: route counters (header_fast, ss_hit, pool, mid, large, foreign), refills, spills, HAKMEM_FREE_ROUTE_TRACE=1; off compiles all of it out",
+        "values": ["off", "on"],
+        "macro": "HAKMEM_STATS",
+        "macro_values": {"off": "0", "on": "1"},
+    },
+}
+
+# Which allocator the harness links: hakmem (this tree, with the switches above) or a peer.
+IMPLS = ["hakmem", "system", "mimalloc", "jemalloc", "tcmalloc"]
+
+# The history, in order. `switches` lists only values that differ from the E3 defaults.
+VARIANTS = [
+    {
+        "name": "phase7",
+        "commit": "498335281",
+        "date": "2025-11-08",
+        "title": "Phase 7-1.3: hybrid mincore + macro fix (the peak)",
+        "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true"},
+    },
+    {
+        "name": "phase7_broken",
+        "commit": "2025-11-09",
+        "date": "2025-11-09",
+        "title": "Findings: header free not working, every free takes the SuperSlab route",
+        "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "free_dispatch": "superslab", "wrapper_guards": "full"},
+    },
+    {
+        "name": "fg_registry",
+        "commit": "a97005f50",
+        "date": "2025-11-11",
+        "title": "Front gate: registry-first classification",
+        "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "classify_order": "registry_first"},
+    },
+    {
+        "name": "e1",
+        "commit": "baaf815c9",
+        "date": "2025-11-12",
+        "title": "Phase E1: 1-byte header on C7 too",
+        "switches": {"page_boundary_check": "mincore", "legacy_c7_branches": "true", "classify_order": "registry_first", "registry_impl": "rbtree"},
+    },
+    {
+        "name": "e2",
+        "commit": "5eabb89ad9",
+        "date": "2025-11-12",
+        "title": "WIP: 150K SEGV investigation (registry lookup on every free: the regression)",
+        "switches": {"page_boundary_check": "mincore", "legacy_c7_branches": "true", "classify_order": "registry_first", "registry_impl": "rbtree", "free_fast_registry_check": "true"},
+    },
+    {
+        "name": "e3_1",
+        "commit": "E3-1",
+        "date": "2025-11-12",
+        "title": "E3-1: registry lookup removed from the free fast path",
+        "switches": {"page_boundary_check": "mincore", "legacy_c7_branches": "true", "classify_order": "registry_first", "registry_impl": "rbtree"},
+    },
+    {
+        "name": "e3_2",
+        "commit": "E3-2",
+        "date": "2025-11-12",
+        "title": "E3-2: header-first classification",
+        "switches": {"page_boundary_check": "mincore", "legacy_c7_branches": "true", "registry_impl": "rbtree"},
+    },
+    {
+        "name": "e3",
+        "commit": "E3-3",
+        "date": "2025-11-12",
+        "title": "E3-3: C7 special cases removed (this lab's default build)",
+        "switches": {},
+    },
+    {
+        "name": "e3_safe",
+        "commit": "lab",
+        "date": "2026-11-22",
+        "title": "E3 + ownership map on the tiny free fast path (not in the seeds)",
+        "switches": {"fast_ownership_check": "map"},
+        "history": False,
+    },
+]

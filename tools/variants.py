@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""The lab's variants: reads allocator/variants.bzl (pure literal data) for every tool.
+
+  bazel run //tools:variants                   table of every config: switches, commit, date
+  bazel run //tools:variants -- --json         the same as JSON
+  bazel run //tools:variants -- --write-bazelrc  regenerate allocator/variants.bazelrc
+"""
+import argparse
+import ast
+import json
+import os
+import sys
+
+BZL = os.path.join("allocator", "variants.bzl")
+BAZELRC = os.path.join("allocator", "variants.bazelrc")
+PEERS_DOC = {
+    "system": "glibc 2.36 malloc (Debian)",
+    "mimalloc": "mimalloc 2.0.9 (Debian libmimalloc-dev)",
+    "jemalloc": "jemalloc 5.3.0 (Debian libjemalloc-dev)",
+    "tcmalloc": "tcmalloc 2.10 minimal (Debian libgoogle-perftools-dev)",
+}
+
+
+def workspace_root():
+    """Source tree root: BUILD_WORKSPACE_DIRECTORY under `bazel run`, else this file's repo."""
+    root = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
+    if root:
+        return root
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.dirname(here)
+
+
+def find_bzl():
+    """variants.bzl from runfiles (bazel test/run) or the source tree."""
+    for base in (os.environ.get("RUNFILES_DIR", ""), os.path.join(os.getcwd()), workspace_root()):
+        for cand in (os.path.join(base, "hakmem_lab", BZL), os.path.join(base, BZL)):
+            if base and os.path.exists(cand):
+                return cand
+    raise SystemExit("variants: cannot find %s" % BZL)
+
+
+def load(path=None):
+    """{'SWITCHES': ..., 'IMPLS': ..., 'VARIANTS': ...} parsed without executing the file."""
+    path = path or find_bzl()
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    data = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                data[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError as e:
+                raise SystemExit("variants: %s: %s is not literal data (%s)" % (path, node.targets[0].id, e))
+    for key in ("SWITCHES", "IMPLS", "VARIANTS"):
+        if key not in data:
+            raise SystemExit("variants: %s defines no %s" % (path, key))
+    validate(data, path)
+    return data
+
+
+def validate(data, path):
+    names = set()
+    for v in data["VARIANTS"]:
+        for field in ("name", "commit", "date", "title", "switches"):
+            if field not in v:
+                raise SystemExit("variants: %s: variant %r has no %r" % (path, v.get("name"), field))
+        if v["name"] in names or v["name"] in data["IMPLS"]:
+            raise SystemExit("variants: %s: duplicate variant name %r" % (path, v["name"]))
+        names.add(v["name"])
+        for k, val in v["switches"].items():
+            if k not in data["SWITCHES"]:
+                raise SystemExit("variants: %s: variant %s sets unknown switch %r" % (path, v["name"], k))
+            if val not in data["SWITCHES"][k]["values"]:
+                raise SystemExit("variants: %s: variant %s: %s=%r is not one of %s"
+                                 % (path, v["name"], k, val, data["SWITCHES"][k]["values"]))
+
+
+def full_switches(data, variant):
+    """Every switch's value for a variant (defaults filled in)."""
+    out = {k: sw["values"][0] for k, sw in data["SWITCHES"].items()}
+    out.update(variant["switches"])
+    return out
+
+
+def configs(data):
+    """[(config name, {flag: value}, description)] for every variant and peer, in order."""
+    out = []
+    for v in data["VARIANTS"]:
+        flags = {"//allocator:" + k: val for k, val in full_switches(data, v).items()}
+        flags["//allocator:impl"] = "hakmem"
+        out.append((v["name"], flags, "%s %s: %s" % (v["commit"], v["date"], v["title"])))
+    for peer in data["IMPLS"]:
+        if peer == "hakmem":
+            continue
+        flags = {"//allocator:impl": peer}
+        out.append((peer, flags, PEERS_DOC.get(peer, peer)))
+    return out
+
+
+def bazelrc_text(data):
+    lines = [
+        "# GENERATED from allocator/variants.bzl by `bazel run //tools:variants -- --write-bazelrc`.",
+        "# Do not edit: //tools:variants_test fails when this file and variants.bzl disagree.",
+        "#",
+        "# One config per state of the history and per peer allocator. Every config sets every",
+        "# switch and has its own output directory (--platform_suffix), so building config B never",
+        "# overwrites config A's binaries, and switching back is a cache hit.",
+        "",
+    ]
+    for name, flags, desc in configs(data):
+        lines.append("# %s" % desc)
+        lines.append("build:%s %s --platform_suffix=-%s" % (
+            name, " ".join("--%s=%s" % (k, v) for k, v in sorted(flags.items())), name))
+    lines += [
+        "",
+        "# Overlay: route counters and HAKMEM_FREE_ROUTE_TRACE (combine: --config=e2 --config=stats).",
+        "build:stats --//allocator:stats=on",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def table(data):
+    sw = list(data["SWITCHES"])
+    rows = []
+    for v in data["VARIANTS"]:
+        full = full_switches(data, v)
+        rows.append([v["name"], v["commit"], v["date"]] + [full[k] for k in sw])
+    head = ["config", "commit", "date"] + sw
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    out = []
+    for r in [head] + rows:
+        out.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+    out.append("")
+    for v in data["VARIANTS"]:
+        out.append("%-14s %s" % (v["name"], v["title"]))
+    out.append("")
+    out.append("peers: " + ", ".join("%s (%s)" % (p, PEERS_DOC[p]) for p in data["IMPLS"] if p != "hakmem"))
+    out.append("")
+    out.append("switches:")
+    for k, s in data["SWITCHES"].items():
+        out.append("  %-26s %-28s %s" % (k, "|".join(s["values"]), s["doc"]))
+    return "\n".join(out)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    ap.add_argument("--json", action="store_true", help="print every variant as JSON")
+    ap.add_argument("--bazelrc", action="store_true", help="print the generated variants.bazelrc")
+    ap.add_argument("--write-bazelrc", action="store_true", help="write allocator/variants.bazelrc in the source tree")
+    args = ap.parse_args(argv)
+    data = load()
+    if args.json:
+        out = [dict(v, switches=full_switches(data, v)) for v in data["VARIANTS"]]
+        print(json.dumps({"variants": out, "peers": [p for p in data["IMPLS"] if p != "hakmem"],
+                          "switches": data["SWITCHES"]}, indent=2))
+    elif args.bazelrc:
+        sys.stdout.write(bazelrc_text(data))
+    elif args.write_bazelrc:
+        path = os.path.join(workspace_root(), BAZELRC)
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(bazelrc_text(data))
+        os.replace(tmp, path)
+        print("wrote " + path)
+    else:
+        print(table(data))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

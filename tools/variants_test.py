@@ -1,0 +1,46 @@
+"""allocator/variants.bazelrc is exactly what variants.bzl generates, and the data is sane."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import variants  # noqa: E402
+
+
+class VariantsTest(unittest.TestCase):
+    def setUp(self):
+        self.data = variants.load()
+
+    def test_bazelrc_is_in_sync(self):
+        path = variants.find_bzl().replace("variants.bzl", "variants.bazelrc")
+        with open(path) as f:
+            checked_in = f.read()
+        self.assertEqual(checked_in, variants.bazelrc_text(self.data),
+                         "allocator/variants.bazelrc is stale: run bazel run //tools:variants -- --write-bazelrc")
+
+    def test_history_order_and_required_states(self):
+        names = [v["name"] for v in self.data["VARIANTS"]]
+        for want in ("phase7", "phase7_broken", "fg_registry", "e1", "e2", "e3_1", "e3_2", "e3", "e3_safe"):
+            self.assertIn(want, names)
+        self.assertLess(names.index("phase7"), names.index("e2"))
+        self.assertLess(names.index("e2"), names.index("e3"))
+        self.assertEqual(self.data["VARIANTS"][names.index("e3")]["switches"], {},
+                         "e3 is the default build: it may not differ from the defaults")
+
+    def test_every_config_sets_every_switch(self):
+        for name, flags, _ in variants.configs(self.data):
+            if name in self.data["IMPLS"]:
+                continue
+            for sw in self.data["SWITCHES"]:
+                self.assertIn("//allocator:" + sw, flags, name)
+
+    def test_rejects_unknown_switch_value(self):
+        bad = dict(self.data)
+        bad["VARIANTS"] = [dict(self.data["VARIANTS"][0], switches={"c7_header": "maybe"})]
+        with self.assertRaises(SystemExit) as cm:
+            variants.validate(bad, "test")
+        self.assertIn("c7_header='maybe'", str(cm.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
