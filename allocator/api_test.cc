@@ -4,6 +4,11 @@
 
 #include <errno.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include <cstdint>
 #include <cstring>
@@ -187,6 +192,54 @@ TEST(Api, VariantStringNamesEverySwitch) {
                         "stats="}) {
     EXPECT_NE(v.find(k), std::string::npos) << k;
   }
+}
+
+}  // namespace
+
+namespace {
+
+// fork() while other threads allocate: the child must find every allocator lock free (the
+// atfork handlers) and be able to allocate and free at once.
+TEST(Api, ForkWhileOtherThreadsAllocate) {
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 2; ++t) {
+    workers.emplace_back([&stop, t] {
+      std::vector<void*> live;
+      uint32_t x = 0x1234567u * uint32_t(t + 1);
+      while (!stop.load(std::memory_order_relaxed)) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        live.push_back(hak_malloc(x % 70000));
+        if (live.size() > 64) {
+          for (void* p : live) hak_free(p);
+          live.clear();
+        }
+      }
+      for (void* p : live) hak_free(p);
+    });
+  }
+  for (int i = 0; i < 20; ++i) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      // Exercise every tier, including the locks of slab acquisition and the chunk cache.
+      for (size_t n : {size_t{16}, size_t{1000}, size_t{30000}, size_t{200000}, size_t{5} << 20}) {
+        void* p = hak_malloc(n);
+        if (p == nullptr) _exit(2);
+        memset(p, 1, n);
+        hak_free(p);
+      }
+      _exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << "child died of signal " << WTERMSIG(status);
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+  }
+  stop = true;
+  for (auto& w : workers) w.join();
 }
 
 }  // namespace

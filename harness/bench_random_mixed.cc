@@ -6,7 +6,9 @@
 // A prefault pass of cycles/10 (seed + 0xDEADBEEF) runs first and is not drained.
 // ops/s = cycles / (main loop + final drain), CLOCK_MONOTONIC.
 // Note: upstream's "128B / 256B / ..." tables are working-set sizes (ws), not object sizes.
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 #include <valgrind/callgrind.h>
 
 #include <cerrno>
@@ -56,6 +58,22 @@ double Now() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+// Resident set now, in KiB (/proc/self/statm), and the process's peak (getrusage).
+long RssKb() {
+  FILE* f = fopen("/proc/self/statm", "r");
+  long total = 0, resident = 0;
+  if (f != nullptr) {
+    if (fscanf(f, "%ld %ld", &total, &resident) != 2) resident = 0;
+    fclose(f);
+  }
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+long PeakRssKb() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
 }
 
 [[noreturn]] void Usage(const char* why) {
@@ -140,6 +158,7 @@ int main(int argc, char** argv) {
   const double t1 = Now();
   CALLGRIND_STOP_INSTRUMENTATION;
   free(slots);
+  const long rss_after_free = RssKb();
 
   const double secs = t1 - t0;
   const double ops = secs > 0 ? double(cycles) / secs : 0;
@@ -148,9 +167,10 @@ int main(int argc, char** argv) {
   if (json) {
     printf("{\"workload\":\"random_mixed\",\"allocator\":\"%s\",\"variant\":\"%s\","
            "\"owns_malloc\":%s,\"cycles\":%" PRIu64 ",\"ws\":%u,\"seed\":%u,\"min_size\":%zu,"
-           "\"max_size\":%zu,\"seconds\":%.9f,\"ops_per_sec\":%.1f}\n",
+           "\"max_size\":%zu,\"seconds\":%.9f,\"ops_per_sec\":%.1f,\"peak_rss_kb\":%ld,"
+           "\"rss_after_free_kb\":%ld,\"compiler\":\"gcc %s\"}\n",
            probe.allocator.c_str(), probe.variant.c_str(), probe.owns_malloc ? "true" : "false",
-           cycles, ws, seed, min_size, max_size, secs, ops);
+           cycles, ws, seed, min_size, max_size, secs, ops, PeakRssKb(), rss_after_free, __VERSION__);
   }
   return 0;
 }

@@ -120,6 +120,11 @@ def bazelrc_text(data):
     return "\n".join(lines)
 
 
+def variant_string(data, variant):
+    """What hak_variant_string() of a binary built as `variant` returns."""
+    return ",".join("%s=%s" % kv for kv in full_switches(data, variant).items())
+
+
 def table(data):
     sw = list(data["SWITCHES"])
     rows = []
@@ -147,12 +152,14 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("--json", action="store_true", help="print every variant as JSON")
+    ap.add_argument("--bzl", help="read this variants.bzl instead of the tree's")
     ap.add_argument("--bazelrc", action="store_true", help="print the generated variants.bazelrc")
     ap.add_argument("--write-bazelrc", action="store_true", help="write allocator/variants.bazelrc in the source tree")
     args = ap.parse_args(argv)
-    data = load()
+    data = load(args.bzl)
     if args.json:
-        out = [dict(v, switches=full_switches(data, v)) for v in data["VARIANTS"]]
+        out = [dict(v, switches=full_switches(data, v), variant_string=variant_string(data, v))
+               for v in data["VARIANTS"]]
         print(json.dumps({"variants": out, "peers": [p for p in data["IMPLS"] if p != "hakmem"],
                           "switches": data["SWITCHES"]}, indent=2))
     elif args.bazelrc:

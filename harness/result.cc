@@ -1,0 +1,232 @@
+#include "harness/result.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "harness/stats.h"
+
+namespace lab {
+
+using nlohmann::json;
+
+std::string Point::ParamString() const {
+  std::string s;
+  for (const auto& [k, v] : params) {
+    if (!s.empty()) s += ' ';
+    std::ostringstream os;
+    os << k << '=' << v;
+    s += os.str();
+  }
+  return s;
+}
+
+std::string Point::Key() const { return workload + "|" + ParamString() + "|" + variant; }
+
+void Summarize(Point* p) {
+  p->median = Median(p->samples);
+  p->mad = Mad(p->samples);
+  const auto ci = BootstrapMedianCi(p->samples);
+  p->ci_lo = ci.first;
+  p->ci_hi = ci.second;
+}
+
+json ToJson(const Result& r) {
+  json j;
+  j["schema"] = kSchemaName;
+  j["schema_version"] = kSchemaVersion;
+  j["commit"] = r.commit;
+  j["dirty"] = r.dirty;
+  j["started_at"] = r.started_at;
+  j["bazel_version"] = r.bazel_version;
+  j["flags"] = r.flags;
+  j["machine"] = {{"fingerprint", r.machine.fingerprint}, {"cpu_model", r.machine.cpu_model},
+                  {"cores", r.machine.cores},             {"kernel", r.machine.kernel},
+                  {"libc", r.machine.libc}};
+  j["complete"] = r.complete;
+  if (!r.complete) j["incomplete_reason"] = r.incomplete_reason;
+  j["variants"] = json::array();
+  for (const auto& v : r.variants) {
+    j["variants"].push_back({{"name", v.name}, {"allocator", v.allocator}, {"switches", v.switches},
+                             {"compiler", v.compiler}});
+  }
+  j["points"] = json::array();
+  for (const auto& p : r.points) {
+    json jp = {{"workload", p.workload}, {"params", p.params},  {"variant", p.variant},
+               {"unit", p.unit},         {"samples", p.samples}, {"median", p.median},
+               {"mad", p.mad},           {"ci95", {p.ci_lo, p.ci_hi}}};
+    jp["instructions_per_op"] = p.instructions_per_op ? json(*p.instructions_per_op) : json(nullptr);
+    jp["peak_rss_kb"] = p.peak_rss_kb ? json(*p.peak_rss_kb) : json(nullptr);
+    jp["rss_after_free_kb"] = p.rss_after_free_kb ? json(*p.rss_after_free_kb) : json(nullptr);
+    j["points"].push_back(jp);
+  }
+  j["fastpath_instructions"] = r.fastpath;
+  return j;
+}
+
+namespace {
+// Field readers that throw a message naming the field.
+struct Reader {
+  std::string origin;
+  [[noreturn]] void Fail(const std::string& field, const std::string& what) const {
+    throw std::runtime_error(origin + ": " + field + ": " + what);
+  }
+  const json& Get(const json& o, const std::string& key, const std::string& path) const {
+    if (!o.is_object()) Fail(path, "expected an object");
+    auto it = o.find(key);
+    if (it == o.end()) Fail(path.empty() ? key : path + "." + key, "missing");
+    return *it;
+  }
+  std::string Str(const json& o, const std::string& key, const std::string& path = "") const {
+    const json& v = Get(o, key, path);
+    if (!v.is_string()) Fail(path.empty() ? key : path + "." + key, "expected a string");
+    return v.get<std::string>();
+  }
+  double Num(const json& v, const std::string& field) const {
+    if (!v.is_number()) Fail(field, "expected a number");
+    const double d = v.get<double>();
+    if (!std::isfinite(d)) Fail(field, "not a finite number");
+    return d;
+  }
+  std::optional<double> OptNum(const json& o, const std::string& key, const std::string& path) const {
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null()) return std::nullopt;
+    const double d = Num(*it, path + "." + key);
+    if (d < 0) Fail(path + "." + key, "negative");
+    return d;
+  }
+};
+}  // namespace
+
+std::optional<Result> FromJson(const json& j, const std::string& origin, std::string* error) {
+  Reader rd{origin};
+  try {
+    if (!j.is_object()) rd.Fail("(top)", "expected a JSON object");
+    if (rd.Str(j, "schema") != kSchemaName) rd.Fail("schema", "not a hakmem-lab result");
+    const json& ver = rd.Get(j, "schema_version", "");
+    if (!ver.is_number_integer() || ver.get<int>() != kSchemaVersion) {
+      rd.Fail("schema_version", "is " + ver.dump() + ", this reader understands only " +
+                                    std::to_string(kSchemaVersion));
+    }
+    Result r;
+    r.commit = rd.Str(j, "commit");
+    const json& dirty = rd.Get(j, "dirty", "");
+    if (!dirty.is_boolean()) rd.Fail("dirty", "expected true or false");
+    r.dirty = dirty.get<bool>();
+    r.started_at = rd.Str(j, "started_at");
+    r.bazel_version = rd.Str(j, "bazel_version");
+    r.flags = rd.Str(j, "flags");
+    const json& m = rd.Get(j, "machine", "");
+    r.machine.fingerprint = rd.Str(m, "fingerprint", "machine");
+    r.machine.cpu_model = rd.Str(m, "cpu_model", "machine");
+    r.machine.kernel = rd.Str(m, "kernel", "machine");
+    r.machine.libc = rd.Str(m, "libc", "machine");
+    r.machine.cores = int(rd.Num(rd.Get(m, "cores", "machine"), "machine.cores"));
+    const json& complete = rd.Get(j, "complete", "");
+    if (!complete.is_boolean()) rd.Fail("complete", "expected true or false");
+    r.complete = complete.get<bool>();
+    if (!r.complete && j.contains("incomplete_reason")) r.incomplete_reason = rd.Str(j, "incomplete_reason");
+    const json& vs = rd.Get(j, "variants", "");
+    if (!vs.is_array()) rd.Fail("variants", "expected an array");
+    std::set<std::string> names;
+    for (size_t i = 0; i < vs.size(); ++i) {
+      const std::string path = "variants[" + std::to_string(i) + "]";
+      VariantInfo v{rd.Str(vs[i], "name", path), rd.Str(vs[i], "allocator", path),
+                    rd.Str(vs[i], "switches", path), rd.Str(vs[i], "compiler", path)};
+      if (!names.insert(v.name).second) rd.Fail(path + ".name", "duplicate variant '" + v.name + "'");
+      r.variants.push_back(v);
+    }
+    const json& ps = rd.Get(j, "points", "");
+    if (!ps.is_array()) rd.Fail("points", "expected an array");
+    std::set<std::string> keys;
+    for (size_t i = 0; i < ps.size(); ++i) {
+      const std::string path = "points[" + std::to_string(i) + "]";
+      Point p;
+      p.workload = rd.Str(ps[i], "workload", path);
+      p.variant = rd.Str(ps[i], "variant", path);
+      if (names.count(p.variant) == 0) rd.Fail(path + ".variant", "unknown variant '" + p.variant + "'");
+      p.unit = rd.Str(ps[i], "unit", path);
+      const json& params = rd.Get(ps[i], "params", path);
+      if (!params.is_object()) rd.Fail(path + ".params", "expected an object");
+      for (auto it = params.begin(); it != params.end(); ++it) {
+        p.params[it.key()] = rd.Num(it.value(), path + ".params." + it.key());
+      }
+      const json& samples = rd.Get(ps[i], "samples", path);
+      if (!samples.is_array() || samples.empty()) rd.Fail(path + ".samples", "expected a non-empty array");
+      for (size_t k = 0; k < samples.size(); ++k) {
+        const std::string f = path + ".samples[" + std::to_string(k) + "]";
+        const double s = rd.Num(samples[k], f);
+        if (s <= 0) rd.Fail(f, "not positive");
+        p.samples.push_back(s);
+      }
+      p.instructions_per_op = rd.OptNum(ps[i], "instructions_per_op", path);
+      p.peak_rss_kb = rd.OptNum(ps[i], "peak_rss_kb", path);
+      p.rss_after_free_kb = rd.OptNum(ps[i], "rss_after_free_kb", path);
+      Summarize(&p);  // the stored summary is recomputed, never trusted
+      if (!keys.insert(p.Key()).second) rd.Fail(path, "duplicated point (" + p.Key() + ")");
+      r.points.push_back(std::move(p));
+    }
+    if (j.contains("fastpath_instructions")) {
+      const json& fp = j["fastpath_instructions"];
+      if (!fp.is_object()) rd.Fail("fastpath_instructions", "expected an object");
+      for (auto it = fp.begin(); it != fp.end(); ++it) {
+        for (auto kv = it.value().begin(); kv != it.value().end(); ++kv) {
+          r.fastpath[it.key()][kv.key()] =
+              rd.Num(kv.value(), "fastpath_instructions." + it.key() + "." + kv.key());
+        }
+      }
+    }
+    return r;
+  } catch (const std::exception& e) {
+    *error = e.what();
+    return std::nullopt;
+  }
+}
+
+std::optional<Result> ReadResultFile(const std::string& path, std::string* error) {
+  std::ifstream f(path);
+  if (!f) {
+    *error = path + ": cannot open";
+    return std::nullopt;
+  }
+  json j;
+  try {
+    f >> j;
+  } catch (const std::exception& e) {
+    *error = path + ": not valid JSON (truncated or corrupt): " + e.what();
+    return std::nullopt;
+  }
+  return FromJson(j, path, error);
+}
+
+bool WriteFileAtomic(const std::string& path, const std::string& contents, std::string* error) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *error = tmp + ": cannot create";
+    return false;
+  }
+  size_t done = 0;
+  while (done < contents.size()) {
+    const ssize_t n = write(fd, contents.data() + done, contents.size() - done);
+    if (n <= 0) {
+      close(fd);
+      unlink(tmp.c_str());
+      *error = tmp + ": write failed";
+      return false;
+    }
+    done += size_t(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+    unlink(tmp.c_str());
+    *error = path + ": could not be replaced atomically";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace lab

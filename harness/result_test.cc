@@ -1,0 +1,120 @@
+#include "harness/result.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+namespace lab {
+namespace {
+
+Result Sample() {
+  Result r;
+  r.commit = "abc123";
+  r.started_at = "2026-11-22T03:00:00Z";
+  r.bazel_version = "4.2.3";
+  r.flags = "-c opt -O2";
+  r.machine = {"fp01", "Test CPU", "6.1.0", "glibc 2.36", 2};
+  r.variants = {{"e3", "hakmem", "c7_header=1", "gcc 12"}, {"system", "glibc", "", "gcc 12"}};
+  for (const char* v : {"e3", "system"}) {
+    Point p;
+    p.workload = "random_mixed";
+    p.params = {{"ws", 128}, {"cycles", 1e6}};
+    p.variant = v;
+    p.samples = {3e7, 3.1e7, 2.9e7};
+    p.instructions_per_op = 51.5;
+    Summarize(&p);
+    r.points.push_back(p);
+  }
+  r.fastpath["e3"] = {{"malloc_hit", 9}, {"free_hit", 14}};
+  return r;
+}
+
+std::string Err(const nlohmann::json& j) {
+  std::string e;
+  EXPECT_FALSE(FromJson(j, "f.json", &e).has_value());
+  return e;
+}
+
+TEST(Result, RoundTrip) {
+  const Result r = Sample();
+  std::string e;
+  auto back = FromJson(ToJson(r), "f.json", &e);
+  ASSERT_TRUE(back.has_value()) << e;
+  EXPECT_EQ(ToJson(*back), ToJson(r));
+  EXPECT_EQ(back->points[0].median, 3e7);
+  EXPECT_EQ(*back->points[0].instructions_per_op, 51.5);
+  EXPECT_EQ(back->fastpath["e3"]["free_hit"], 14);
+}
+
+TEST(Result, RejectsWrongVersion) {
+  auto j = ToJson(Sample());
+  j["schema_version"] = 2;
+  EXPECT_NE(Err(j).find("f.json: schema_version: is 2"), std::string::npos) << Err(j);
+}
+
+TEST(Result, RejectsMissingField) {
+  auto j = ToJson(Sample());
+  j["machine"].erase("fingerprint");
+  EXPECT_EQ(Err(j), "f.json: machine.fingerprint: missing");
+}
+
+TEST(Result, RejectsNanNegativeAndEmptySamples) {
+  auto j = ToJson(Sample());
+  j["points"][1]["samples"][2] = nullptr;  // how NaN arrives in JSON
+  EXPECT_EQ(Err(j), "f.json: points[1].samples[2]: expected a number");
+  j = ToJson(Sample());
+  j["points"][0]["samples"][0] = -5;
+  EXPECT_EQ(Err(j), "f.json: points[0].samples[0]: not positive");
+  j = ToJson(Sample());
+  j["points"][0]["samples"] = nlohmann::json::array();
+  EXPECT_EQ(Err(j), "f.json: points[0].samples: expected a non-empty array");
+}
+
+TEST(Result, RejectsDuplicatedPointAndUnknownVariant) {
+  auto j = ToJson(Sample());
+  j["points"][1]["variant"] = "e3";
+  EXPECT_NE(Err(j).find("points[1]: duplicated point"), std::string::npos) << Err(j);
+  j = ToJson(Sample());
+  j["points"][1]["variant"] = "e9";
+  EXPECT_EQ(Err(j), "f.json: points[1].variant: unknown variant 'e9'");
+}
+
+TEST(Result, RejectsTruncatedFile) {
+  const std::string path = ::testing::TempDir() + "/truncated.json";
+  const std::string full = ToJson(Sample()).dump();
+  std::ofstream(path) << full.substr(0, full.size() / 2);
+  std::string e;
+  EXPECT_FALSE(ReadResultFile(path, &e).has_value());
+  EXPECT_NE(e.find("truncated.json: not valid JSON"), std::string::npos) << e;
+}
+
+TEST(Result, KilledWriterLeavesTheOldFileIntact) {
+  const std::string path = ::testing::TempDir() + "/baseline.json";
+  const std::string old_contents = ToJson(Sample()).dump();
+  std::string e;
+  ASSERT_TRUE(WriteFileAtomic(path, old_contents, &e)) << e;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      std::string big(size_t{300} << 20, 'x');  // slow enough to be killed mid-write
+      std::string err;
+      WriteFileAtomic(path, big, &err);
+      _exit(0);
+    }
+    usleep(20000 + attempt * 20000);
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    std::ifstream f(path);
+    const std::string now((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    // Either untouched or completely replaced: never a partial file.
+    ASSERT_TRUE(now == old_contents || now.size() == (size_t{300} << 20)) << now.size();
+    if (now != old_contents) ASSERT_TRUE(WriteFileAtomic(path, old_contents, &e));
+  }
+}
+
+}  // namespace
+}  // namespace lab

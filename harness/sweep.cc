@@ -1,0 +1,538 @@
+// sweep — the lab's workhorse: a grid of workloads over several variants, interleaved.
+//
+//   bazel run //harness:sweep -- --variants e3,e2,system --quick
+//
+// Every round visits every point, and at each point runs the variants in a freshly shuffled
+// order (A B C, C A B, ...), so machine drift hits all variants alike. Every raw sample is kept.
+// Writes one JSON result (schema: harness/README.md); --record stores it as a baseline.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "harness/machine.h"
+#include "harness/result.h"
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kUsage = R"(usage: sweep [options]
+  --variants LIST     comma-separated configs (default e3,system,mimalloc); see
+                      `bazel run //tools:variants` for hakmem configs; peers: system,
+                      mimalloc, jemalloc, tcmalloc
+  --workloads LIST    random_mixed,size_sweep (default both)
+  --rounds N          interleaved rounds, one sample per variant per point each (default 5)
+  --quick             smoke-sized grid for CI (fewer points, short runs, 3 rounds)
+  --instructions      also measure instructions/op once per variant and point (callgrind)
+  --timeout SEC       time limit of one benchmark run (default 120)
+  --out FILE          where to write the result (default results/sweep-<time>.json in the tree)
+  --record            also store the result as baselines/<commit>/<machine>.json
+  --allow-dirty       with --record: accept a tree with uncommitted changes
+  --force             with --record: replace an existing baseline
+  --seed N            shuffling seed (default 1)
+  -h, --help          this text
+Exit status: 0 done, 2 bad input, 3 a benchmark failed (a partial result is still written,
+marked incomplete, and never recorded).)";
+
+struct Options {
+  std::vector<std::string> variants = {"e3", "system", "mimalloc"};
+  std::vector<std::string> workloads = {"random_mixed", "size_sweep"};
+  int rounds = 5;
+  bool rounds_set = false, quick = false, instructions = false, record = false;
+  bool allow_dirty = false, force = false;
+  int timeout_sec = 120;
+  std::string out;
+  uint64_t seed = 1;
+};
+
+[[noreturn]] void Die(int code, const std::string& msg) {
+  fmt::print(stderr, "sweep: {}\n", msg);
+  std::exit(code);
+}
+
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t comma = s.find(',', start);
+    const std::string part = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!part.empty()) out.push_back(part);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+long ParseInt(const std::string& s, const char* what, long lo, long hi) {
+  char* end = nullptr;
+  const long v = std::strtol(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0' || v < lo || v > hi) {
+    Die(2, fmt::format("{} must be an integer in {}..{}, got '{}'", what, lo, hi, s));
+  }
+  return v;
+}
+
+Options Parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) Die(2, a + " needs a value (try --help)");
+      return argv[++i];
+    };
+    if (a == "-h" || a == "--help") {
+      fmt::print("{}\n", kUsage);
+      std::exit(0);
+    } else if (a == "--variants") {
+      o.variants = Split(value());
+    } else if (a == "--workloads") {
+      o.workloads = Split(value());
+    } else if (a == "--rounds") {
+      o.rounds = int(ParseInt(value(), "--rounds", 1, 1000));
+      o.rounds_set = true;
+    } else if (a == "--quick") {
+      o.quick = true;
+    } else if (a == "--instructions") {
+      o.instructions = true;
+    } else if (a == "--timeout") {
+      o.timeout_sec = int(ParseInt(value(), "--timeout", 1, 86400));
+    } else if (a == "--out") {
+      o.out = value();
+    } else if (a == "--record") {
+      o.record = true;
+    } else if (a == "--allow-dirty") {
+      o.allow_dirty = true;
+    } else if (a == "--force") {
+      o.force = true;
+    } else if (a == "--seed") {
+      o.seed = uint64_t(ParseInt(value(), "--seed", 0, 1L << 40));
+    } else {
+      Die(2, fmt::format("unknown argument '{}' (try --help)", a));
+    }
+  }
+  if (o.quick && !o.rounds_set) o.rounds = 3;
+  if (o.variants.empty()) Die(2, "--variants is empty");
+  std::set<std::string> seen;
+  for (const auto& v : o.variants) {
+    if (!seen.insert(v).second) Die(2, "variant '" + v + "' given twice");
+  }
+  for (const auto& w : o.workloads) {
+    if (w != "random_mixed" && w != "size_sweep") {
+      Die(2, "unknown workload '" + w + "' (known: random_mixed, size_sweep)");
+    }
+  }
+  return o;
+}
+
+// ---- where things are ----
+std::string RunfilesDir(const char* argv0) {
+  if (const char* r = getenv("RUNFILES_DIR")) return r;
+  return std::string(argv0) + ".runfiles";
+}
+
+std::string Workspace() {
+  const char* w = getenv("BUILD_WORKSPACE_DIRECTORY");
+  if (w == nullptr) Die(2, "run me with `bazel run //harness:sweep` (BUILD_WORKSPACE_DIRECTORY is unset)");
+  return w;
+}
+
+// ---- running a command with a time limit ----
+struct RunOutput {
+  int status = -1;  // exit code, or -signal
+  bool timed_out = false;
+  std::string out, err;
+};
+
+RunOutput Run(const std::vector<std::string>& argv, int timeout_sec,
+              const std::vector<std::string>& extra_env = {}) {
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) Die(3, "pipe failed");
+  const pid_t pid = fork();
+  if (pid < 0) Die(3, "fork failed");
+  if (pid == 0) {
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    for (const auto& kv : extra_env) putenv(const_cast<char*>(kv.c_str()));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  RunOutput r;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_sec);
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) {
+      r.timed_out = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    if (poll(fds, 2, int(std::min<long>(left, 1000))) < 0) continue;
+    for (int k = 0; k < 2; ++k) {
+      if (fds[k].fd >= 0 && (fds[k].revents & (POLLIN | POLLHUP))) {
+        char buf[4096];
+        const ssize_t n = read(fds[k].fd, buf, sizeof buf);
+        if (n <= 0) {
+          close(fds[k].fd);
+          fds[k].fd = -1;
+          --open_fds;
+        } else {
+          (k == 0 ? r.out : r.err).append(buf, size_t(n));
+        }
+      }
+    }
+  }
+  for (auto& f : fds) {
+    if (f.fd >= 0) close(f.fd);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+  return r;
+}
+
+std::string LastLine(const std::string& s) {
+  std::string t = s;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  const size_t nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+// ---- the grid ----
+struct GridPoint {
+  std::string workload;
+  std::map<std::string, double> params;  // cycles ws seed min_size max_size
+};
+
+std::vector<GridPoint> Grid(const Options& o) {
+  std::vector<GridPoint> g;
+  for (const auto& w : o.workloads) {
+    if (w == "random_mixed") {
+      // The seeds' table: working sets 128..1024 slots, objects 16..1039 bytes.
+      const double cycles = o.quick ? 1e6 : 1e7;
+      const std::vector<int> wss = o.quick ? std::vector<int>{128, 1024} : std::vector<int>{128, 256, 512, 1024};
+      for (int ws : wss) {
+        g.push_back({w, {{"cycles", cycles}, {"ws", ws}, {"seed", 1234567}, {"min_size", 16}, {"max_size", 1039}}});
+      }
+    } else {
+      // The same loop with one object size: every tier and each tiny class edge.
+      std::vector<double> sizes = o.quick
+          ? std::vector<double>{16, 1023, 4096, 65536, 4 << 20}
+          : std::vector<double>{8, 15, 16, 31, 32, 63, 64, 127, 128, 255, 256, 511, 512, 1023,
+                                1024, 2048, 4096, 16384, 53248, 65536, 262144, 1 << 20, 2 << 20, 4 << 20};
+      for (double s : sizes) {
+        const double cycles = (s <= 65536 ? 2e6 : s <= (2 << 20) ? 2e5 : 2e4) / (o.quick ? 4 : 1);
+        const double ws = s <= 65536 ? 256 : 32;
+        g.push_back({w, {{"cycles", cycles}, {"ws", ws}, {"seed", 1234567}, {"min_size", s}, {"max_size", s}}});
+      }
+    }
+  }
+  return g;
+}
+
+std::vector<std::string> BenchArgs(const std::string& bin, const GridPoint& p, const std::string& expect) {
+  auto num = [&](const char* k) { return fmt::format("{:.0f}", p.params.at(k)); };
+  return {bin, num("cycles"), num("ws"), num("seed"), num("min_size"), num("max_size"), "--json", "--expect", expect};
+}
+
+// The benchmark's --json record (its last stdout line), or nullopt.
+std::optional<json> Record(const std::string& out) {
+  try {
+    json j = json::parse(LastLine(out));
+    if (j.is_object() && j.contains("ops_per_sec")) return j;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+// Short label of a point for tables and progress: "ws=128" or "size=4096".
+std::string Label(const GridPoint& g) {
+  if (g.workload == "size_sweep") return fmt::format("size={:.0f}", g.params.at("min_size"));
+  return fmt::format("ws={:.0f}", g.params.at("ws"));
+}
+
+std::string Human(double ops) { return fmt::format("{:.1f}M", ops / 1e6); }
+
+std::string Clock(double s) {
+  const int t = int(s + 0.5);
+  return t >= 60 ? fmt::format("{}m{:02d}s", t / 60, t % 60) : fmt::format("{}s", t);
+}
+
+tm UtcTm() {
+  const time_t t = time(nullptr);
+  tm g{};
+  gmtime_r(&t, &g);
+  return g;
+}
+std::string IsoNow() {  // 2026-11-22T03:00:00Z
+  const tm g = UtcTm();
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", g.tm_year + 1900, g.tm_mon + 1,
+                     g.tm_mday, g.tm_hour, g.tm_min, g.tm_sec);
+}
+std::string StampNow() {  // 20261122T030000Z
+  const tm g = UtcTm();
+  return fmt::format("{:04d}{:02d}{:02d}T{:02d}{:02d}{:02d}Z", g.tm_year + 1900, g.tm_mon + 1,
+                     g.tm_mday, g.tm_hour, g.tm_min, g.tm_sec);
+}
+
+std::string KeyOf(const GridPoint& g, const std::string& variant) {
+  lab::Point p;
+  p.workload = g.workload;
+  p.params = g.params;
+  p.variant = variant;
+  return p.Key();
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = Parse(argc, argv);
+  const std::string ws_dir = Workspace();
+  const std::string rf = RunfilesDir(argv[0]) + "/hakmem_lab";
+
+  // What each variant must be: peers by name, hakmem configs by their switch string.
+  json variants_json;
+  {
+    std::ifstream f(rf + "/tools/variants.json");
+    if (!f) Die(2, "cannot read tools/variants.json from runfiles");
+    f >> variants_json;
+  }
+  std::map<std::string, std::string> expect_switches;
+  for (const auto& v : variants_json["variants"]) expect_switches[v["name"]] = v["variant_string"];
+  std::set<std::string> peers;
+  for (const auto& p : variants_json["peers"]) peers.insert(p.get<std::string>());
+  for (const auto& v : o.variants) {
+    if (expect_switches.count(v) == 0 && peers.count(v) == 0) {
+      std::string known;
+      for (const auto& [k, _] : expect_switches) known += k + " ";
+      for (const auto& k : peers) known += k + " ";
+      Die(2, fmt::format("unknown variant '{}'; known: {}", v, known));
+    }
+  }
+
+  lab::Result result;
+  result.started_at = IsoNow();
+  result.machine = lab::ThisMachine();
+  result.commit = Trim(Run({"/usr/bin/git", "-C", ws_dir, "rev-parse", "HEAD"}, 30).out);
+  if (result.commit.empty()) result.commit = "unknown";
+  result.dirty = !Trim(Run({"/usr/bin/git", "-C", ws_dir, "status", "--porcelain", "--untracked-files=no"}, 30).out).empty();
+  result.bazel_version = Trim(Run({"/usr/bin/dpkg-query", "-W", "-f=${Package} ${Version}", "bazel-bootstrap"}, 30).out);
+  result.flags = "bazel -c opt: -O2 -fno-omit-frame-pointer -g1 (.bazelrc)";
+
+  if (o.record && result.dirty && !o.allow_dirty) {
+    Die(2, "--record refuses a tree with uncommitted changes (commit first, or --allow-dirty)");
+  }
+  const std::string baseline_dir = ws_dir + "/baselines/" + result.commit;
+  const std::string baseline_path = baseline_dir + "/" + result.machine.fingerprint + ".json";
+  if (o.record && !o.force && access(baseline_path.c_str(), F_OK) == 0) {
+    Die(2, baseline_path + " exists (use --force to replace it)");
+  }
+
+  // Check every binary is there and is what it claims before measuring anything.
+  std::map<std::string, std::string> bins;
+  for (const auto& v : o.variants) {
+    const std::string bin = rf + "/harness/bench_random_mixed." + v;
+    if (access(bin.c_str(), X_OK) != 0) Die(2, "no binary for variant " + v + ": " + bin);
+    bins[v] = bin;
+    const std::string expect = peers.count(v) ? v : "hakmem";
+    const RunOutput r = Run({bin, "1000", "16", "1", "--json", "--expect", expect}, o.timeout_sec);
+    if (r.status != 0) Die(2, fmt::format("variant {}: {}", v, LastLine(r.err)));
+    const auto parsed = Record(r.out);
+    if (!parsed) Die(2, fmt::format("variant {}: no JSON record in its output", v));
+    const json& rec = *parsed;
+    lab::VariantInfo info{v, rec["allocator"], rec["variant"], rec["compiler"]};
+    if (expect == "hakmem" && info.switches != expect_switches[v]) {
+      Die(2, fmt::format("variant {}: binary reports switches '{}' but variants.bzl says '{}'", v,
+                         info.switches, expect_switches[v]));
+    }
+    result.variants.push_back(info);
+  }
+
+  const std::vector<GridPoint> grid = Grid(o);
+  std::map<std::string, lab::Point> points;  // key -> point
+  std::vector<std::string> order;
+  for (const auto& g : grid) {
+    for (const auto& v : o.variants) {
+      lab::Point p;
+      p.workload = g.workload;
+      p.params = g.params;
+      p.variant = v;
+      order.push_back(p.Key());
+      points[p.Key()] = p;
+    }
+  }
+
+  const size_t total = size_t(o.rounds) * grid.size() * o.variants.size() +
+                       (o.instructions ? grid.size() * o.variants.size() : 0);
+  size_t done = 0;
+  const auto t_start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  };
+  auto progress = [&](const std::string& what) {
+    ++done;
+    const double e = elapsed();
+    fmt::print(stderr, "[{:>4}/{}] {:<58} elapsed {:>6}  eta {:>6}\n", done, total, what, Clock(e),
+               Clock(e / double(done) * double(total - done)));
+  };
+  auto fail = [&](const std::string& why) {
+    result.complete = false;
+    result.incomplete_reason = why;
+    fmt::print(stderr, "sweep: {}\n", why);
+  };
+
+  std::mt19937_64 rng(o.seed);
+  for (int round = 0; round < o.rounds && result.complete; ++round) {
+    for (const auto& g : grid) {
+      std::vector<std::string> vs = o.variants;
+      std::shuffle(vs.begin(), vs.end(), rng);
+      for (const auto& v : vs) {
+        lab::Point& p = points[KeyOf(g, v)];
+        const RunOutput r = Run(BenchArgs(bins[v], g, peers.count(v) ? v : "hakmem"), o.timeout_sec);
+        if (r.timed_out || r.status != 0) {
+          fail(fmt::format("{} {} variant {} round {}: {}", g.workload, p.ParamString(), v, round + 1,
+                           r.timed_out ? fmt::format("timed out after {}s", o.timeout_sec)
+                                       : fmt::format("exit {}: {}", r.status, LastLine(r.err))));
+          break;
+        }
+        const auto parsed = Record(r.out);
+        if (!parsed) {
+          fail(fmt::format("{} {} variant {}: no JSON record in its output", g.workload, p.ParamString(), v));
+          break;
+        }
+        const json& rec = *parsed;
+        p.samples.push_back(rec["ops_per_sec"].get<double>());
+        const double peak = rec["peak_rss_kb"].get<double>();
+        p.peak_rss_kb = std::max(p.peak_rss_kb.value_or(0), peak);
+        p.rss_after_free_kb = rec["rss_after_free_kb"].get<double>();
+        progress(fmt::format("r{} {} {} {}: {}", round + 1, g.workload, Label(g), v, Human(p.samples.back())));
+      }
+      if (!result.complete) break;
+    }
+  }
+
+  if (o.instructions && result.complete) {
+    const std::string cg_out = fmt::format("/tmp/hakmem-sweep-cg.{}", getpid());
+    for (const auto& g : grid) {
+      for (const auto& v : o.variants) {
+        lab::Point& p = points[KeyOf(g, v)];
+        GridPoint small = g;
+        small.params["cycles"] = std::min(g.params.at("cycles"), 200000.0);
+        std::vector<std::string> args = {"/usr/bin/valgrind", "--tool=callgrind", "--instr-atstart=no",
+                                         "--callgrind-out-file=" + cg_out};
+        for (const auto& a : BenchArgs(bins[v], small, peers.count(v) ? v : "hakmem")) args.push_back(a);
+        const RunOutput r = Run(args, o.timeout_sec * 20);
+        std::ifstream f(cg_out);
+        std::string line;
+        double total_ir = -1;
+        while (std::getline(f, line)) {
+          if (line.rfind("totals:", 0) == 0 || line.rfind("summary:", 0) == 0) total_ir = std::stod(line.substr(line.find(':') + 1));
+        }
+        unlink(cg_out.c_str());
+        if (r.status != 0 || total_ir < 0) {
+          fail(fmt::format("callgrind on {} {}: {}", v, p.ParamString(), LastLine(r.err)));
+          break;
+        }
+        p.instructions_per_op = total_ir / small.params["cycles"];
+        progress(fmt::format("callgrind {} {} {}: {:.1f} instr/op", g.workload, Label(g), v, *p.instructions_per_op));
+      }
+      if (!result.complete) break;
+    }
+  }
+
+  for (const auto& k : order) {
+    lab::Point& p = points[k];
+    if (p.samples.empty()) continue;  // a partial result keeps only measured points
+    lab::Summarize(&p);
+    result.points.push_back(p);
+  }
+
+  // Final table: medians, and each variant's ratio to the first one.
+  const std::string& ref = o.variants.front();
+  fmt::print("\n{:<13} {:<11}", "workload", "point");
+  for (const auto& v : o.variants) fmt::print(" {:>14}", v);
+  fmt::print("\n");
+  for (const auto& g : grid) {
+    const auto& rp = points[KeyOf(g, ref)];
+    if (rp.samples.empty()) continue;
+    fmt::print("{:<13} {:<11}", g.workload, Label(g));
+    for (const auto& v : o.variants) {
+      const auto& p = points[KeyOf(g, v)];
+      if (p.samples.empty()) {
+        fmt::print(" {:>14}", "-");
+      } else if (v == ref) {
+        fmt::print(" {:>14}", Human(p.median));
+      } else {
+        fmt::print(" {:>14}", fmt::format("{} x{:.2f}", Human(p.median), p.median / rp.median));
+      }
+    }
+    fmt::print("\n");
+  }
+  fmt::print("(median ops/s of {} interleaved rounds; xN = ratio to {})\n", o.rounds, ref);
+  if (o.instructions) {
+    fmt::print("\n{:<13} {:<11}", "instr/op", "point");
+    for (const auto& v : o.variants) fmt::print(" {:>14}", v);
+    fmt::print("\n");
+    for (const auto& g : grid) {
+      if (points[KeyOf(g, ref)].samples.empty()) continue;
+      fmt::print("{:<13} {:<11}", g.workload, Label(g));
+      for (const auto& v : o.variants) {
+        const auto& p = points[KeyOf(g, v)];
+        fmt::print(" {:>14}", p.instructions_per_op ? fmt::format("{:.1f}", *p.instructions_per_op) : "-");
+      }
+      fmt::print("\n");
+    }
+  }
+
+  // Write the result (and the baseline).
+  std::string err;
+  std::string out = o.out;
+  if (out.empty()) {
+    mkdir((ws_dir + "/results").c_str(), 0755);
+    out = ws_dir + "/results/sweep-" + StampNow() + ".json";
+  }
+  const std::string text = lab::ToJson(result).dump(1) + "\n";
+  if (!lab::WriteFileAtomic(out, text, &err)) Die(3, err);
+  fmt::print("result: {}{}\n", out, result.complete ? "" : " (INCOMPLETE)");
+  if (!result.complete) {
+    if (o.record) fmt::print(stderr, "sweep: not recorded as a baseline: the result is incomplete\n");
+    return 3;
+  }
+  if (o.record) {
+    mkdir((ws_dir + "/baselines").c_str(), 0755);
+    mkdir(baseline_dir.c_str(), 0755);
+    if (!o.force && access(baseline_path.c_str(), F_OK) == 0) Die(2, baseline_path + " appeared meanwhile; not replaced");
+    if (!lab::WriteFileAtomic(baseline_path, text, &err)) Die(3, err);
+    fmt::print("baseline: {}\n", baseline_path);
+  }
+  return 0;
+}
