@@ -112,7 +112,9 @@ TEST(Result, KilledWriterLeavesTheOldFileIntact) {
     const std::string now((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     // Either untouched or completely replaced: never a partial file.
     ASSERT_TRUE(now == old_contents || now.size() == (size_t{300} << 20)) << now.size();
-    if (now != old_contents) ASSERT_TRUE(WriteFileAtomic(path, old_contents, &e));
+    if (now != old_contents) {
+      ASSERT_TRUE(WriteFileAtomic(path, old_contents, &e));
+    }
   }
 }
 
