@@ -6,6 +6,7 @@
 
 #include "allocator/config.h"
 #include "allocator/registry.h"
+#include "allocator/registry_internal.h"
 #include "allocator/size_classes.h"
 
 #if HAKMEM_REGISTRY_IMPL == HAKMEM_REGISTRY_HASH
@@ -14,8 +15,6 @@ namespace hak {
 namespace {
 constexpr uintptr_t kEmpty = 0, kTombstone = 1;
 std::atomic<uintptr_t> g_slots[kRegistryCapacity];
-pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-size_t g_size = 0;
 
 inline size_t HashOf(uintptr_t base) {
   return size_t(((base >> kSuperSlabShift) * 0x9E3779B97F4A7C15ull) >> (64 - kRegistryBits));
@@ -23,35 +22,35 @@ inline size_t HashOf(uintptr_t base) {
 }  // namespace
 
 bool RegistryInsert(uintptr_t base) {
-  pthread_mutex_lock(&g_lock);
+  pthread_mutex_lock(&g_registry_lock);
   bool ok = false;
-  if (g_size + 1 < kRegistryCapacity) {
+  if (g_registry_size + 1 < kRegistryCapacity) {
     for (size_t i = HashOf(base);; i = (i + 1) & (kRegistryCapacity - 1)) {
       const uintptr_t v = g_slots[i].load(std::memory_order_relaxed);
       if (v == kEmpty || v == kTombstone) {
         g_slots[i].store(base, std::memory_order_release);
-        ++g_size;
+        ++g_registry_size;
         ok = true;
         break;
       }
     }
   }
-  pthread_mutex_unlock(&g_lock);
+  pthread_mutex_unlock(&g_registry_lock);
   return ok;
 }
 
 void RegistryRemove(uintptr_t base) {
-  pthread_mutex_lock(&g_lock);
+  pthread_mutex_lock(&g_registry_lock);
   for (size_t i = HashOf(base);; i = (i + 1) & (kRegistryCapacity - 1)) {
     const uintptr_t v = g_slots[i].load(std::memory_order_relaxed);
     if (v == kEmpty) break;
     if (v == base) {
       g_slots[i].store(kTombstone, std::memory_order_release);
-      --g_size;
+      --g_registry_size;
       break;
     }
   }
-  pthread_mutex_unlock(&g_lock);
+  pthread_mutex_unlock(&g_registry_lock);
 }
 
 uintptr_t RegistryLookup(uintptr_t p) {
@@ -63,22 +62,6 @@ uintptr_t RegistryLookup(uintptr_t p) {
     if (v == kEmpty) return 0;
   }
   return 0;
-}
-
-size_t RegistrySize() {
-  pthread_mutex_lock(&g_lock);
-  const size_t n = g_size;
-  pthread_mutex_unlock(&g_lock);
-  return n;
-}
-
-void RegistryLockForFork() { pthread_mutex_lock(&g_lock); }
-void RegistryUnlockAfterFork(bool child) {
-  if (child) {
-    pthread_mutex_init(&g_lock, nullptr);
-  } else {
-    pthread_mutex_unlock(&g_lock);
-  }
 }
 
 }  // namespace hak

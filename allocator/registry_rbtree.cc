@@ -5,15 +5,14 @@
 
 #include "allocator/config.h"
 #include "allocator/registry.h"
+#include "allocator/registry_internal.h"
 #include "allocator/superslab.h"
 
 #if HAKMEM_REGISTRY_IMPL == HAKMEM_REGISTRY_RBTREE
 
 namespace hak {
 namespace {
-pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 SuperSlab* g_root = nullptr;
-size_t g_size = 0;
 
 inline bool Red(const SuperSlab* n) { return n != nullptr && n->rb_red; }
 inline int Side(const SuperSlab* n) { return n == n->rb_parent->rb_child[1]; }
@@ -103,11 +102,11 @@ SuperSlab* Find(uintptr_t base) {
 
 bool RegistryInsert(uintptr_t base) {
   auto* z = reinterpret_cast<SuperSlab*>(base);
-  pthread_mutex_lock(&g_lock);
+  pthread_mutex_lock(&g_registry_lock);
   SuperSlab* parent = nullptr;
   for (SuperSlab* n = g_root; n != nullptr; n = n->rb_child[base > reinterpret_cast<uintptr_t>(n)]) {
     if (reinterpret_cast<uintptr_t>(n) == base) {  // already registered
-      pthread_mutex_unlock(&g_lock);
+      pthread_mutex_unlock(&g_registry_lock);
       return true;
     }
     parent = n;
@@ -118,13 +117,13 @@ bool RegistryInsert(uintptr_t base) {
   if (parent == nullptr) g_root = z;
   else parent->rb_child[base > reinterpret_cast<uintptr_t>(parent)] = z;
   InsertFixup(z);
-  ++g_size;
-  pthread_mutex_unlock(&g_lock);
+  ++g_registry_size;
+  pthread_mutex_unlock(&g_registry_lock);
   return true;
 }
 
 void RegistryRemove(uintptr_t base) {
-  pthread_mutex_lock(&g_lock);
+  pthread_mutex_lock(&g_registry_lock);
   SuperSlab* z = Find(base);
   if (z != nullptr) {
     SuperSlab* y = z;
@@ -158,29 +157,17 @@ void RegistryRemove(uintptr_t base) {
       y->rb_red = z->rb_red;
     }
     if (!y_red) DeleteFixup(x, xp);
-    --g_size;
+    --g_registry_size;
   }
-  pthread_mutex_unlock(&g_lock);
+  pthread_mutex_unlock(&g_registry_lock);
 }
 
 uintptr_t RegistryLookup(uintptr_t p) {
   const uintptr_t base = p & ~(uintptr_t(kSuperSlabSize) - 1);
-  pthread_mutex_lock(&g_lock);
+  pthread_mutex_lock(&g_registry_lock);
   const SuperSlab* n = Find(base);
-  pthread_mutex_unlock(&g_lock);
+  pthread_mutex_unlock(&g_registry_lock);
   return n != nullptr ? base : 0;
-}
-
-size_t RegistrySize() {
-  pthread_mutex_lock(&g_lock);
-  const size_t n = g_size;
-  pthread_mutex_unlock(&g_lock);
-  return n;
-}
-
-void RegistryLockForFork() { pthread_mutex_lock(&g_lock); }
-void RegistryUnlockAfterFork(bool child) {
-  if (child) pthread_mutex_init(&g_lock, nullptr); else pthread_mutex_unlock(&g_lock);
 }
 
 }  // namespace hak
