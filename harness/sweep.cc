@@ -275,6 +275,31 @@ std::string Label(const GridPoint& g) {
   return fmt::format("ws={:.0f}", g.params.at("ws"));
 }
 
+// Runs argv under callgrind with extra options and returns the collected instruction total,
+// or -1 (with *err set) when the run or the output file fails.
+double CallgrindTotal(const std::vector<std::string>& argv, const std::vector<std::string>& opts,
+                      int timeout_sec, std::string* err) {
+  const std::string out = fmt::format("/tmp/hakmem-sweep-cg.{}", getpid());
+  std::vector<std::string> args = {"/usr/bin/valgrind", "--tool=callgrind", "--callgrind-out-file=" + out};
+  args.insert(args.end(), opts.begin(), opts.end());
+  args.insert(args.end(), argv.begin(), argv.end());
+  const RunOutput r = Run(args, timeout_sec);
+  std::ifstream f(out);
+  std::string line;
+  double total = -1;
+  while (std::getline(f, line)) {
+    if (line.rfind("totals:", 0) == 0 || line.rfind("summary:", 0) == 0) {
+      total = std::stod(line.substr(line.find(':') + 1));
+    }
+  }
+  unlink(out.c_str());
+  if (r.status != 0 || total < 0) {
+    *err = r.timed_out ? "timed out" : LastLine(r.err);
+    return -1;
+  }
+  return total;
+}
+
 std::string Human(double ops) { return fmt::format("{:.1f}M", ops / 1e6); }
 
 std::string Clock(double s) {
@@ -393,6 +418,11 @@ int main(int argc, char** argv) {
 
   const size_t total = size_t(o.rounds) * grid.size() * o.variants.size() +
                        (o.instructions ? grid.size() * o.variants.size() : 0);
+  for (const auto& v : o.variants) {
+    if (o.instructions && access((rf + "/harness/fastpath_probe." + v).c_str(), X_OK) != 0) {
+      Die(2, "no fastpath_probe binary for variant " + v);
+    }
+  }
   size_t done = 0;
   const auto t_start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
@@ -441,31 +471,38 @@ int main(int argc, char** argv) {
   }
 
   if (o.instructions && result.complete) {
-    const std::string cg_out = fmt::format("/tmp/hakmem-sweep-cg.{}", getpid());
+    // Instructions per operation of each point (deterministic), on a shorter run.
     for (const auto& g : grid) {
       for (const auto& v : o.variants) {
         lab::Point& p = points[KeyOf(g, v)];
         GridPoint small = g;
         small.params["cycles"] = std::min(g.params.at("cycles"), 200000.0);
-        std::vector<std::string> args = {"/usr/bin/valgrind", "--tool=callgrind", "--instr-atstart=no",
-                                         "--callgrind-out-file=" + cg_out};
-        for (const auto& a : BenchArgs(bins[v], small, peers.count(v) ? v : "hakmem")) args.push_back(a);
-        const RunOutput r = Run(args, o.timeout_sec * 20);
-        std::ifstream f(cg_out);
-        std::string line;
-        double total_ir = -1;
-        while (std::getline(f, line)) {
-          if (line.rfind("totals:", 0) == 0 || line.rfind("summary:", 0) == 0) total_ir = std::stod(line.substr(line.find(':') + 1));
-        }
-        unlink(cg_out.c_str());
-        if (r.status != 0 || total_ir < 0) {
-          fail(fmt::format("callgrind on {} {}: {}", v, p.ParamString(), LastLine(r.err)));
+        std::string err;
+        const double ir = CallgrindTotal(BenchArgs(bins[v], small, peers.count(v) ? v : "hakmem"),
+                                         {"--instr-atstart=no"}, o.timeout_sec * 20, &err);
+        if (ir < 0) {
+          fail(fmt::format("callgrind on {} {}: {}", v, Label(g), err));
           break;
         }
-        p.instructions_per_op = total_ir / small.params["cycles"];
+        p.instructions_per_op = ir / small.params["cycles"];
         progress(fmt::format("callgrind {} {} {}: {:.1f} instr/op", g.workload, Label(g), v, *p.instructions_per_op));
       }
       if (!result.complete) break;
+    }
+    // One tiny malloc hit and one tiny free hit: toggled windows minus an empty window.
+    for (const auto& v : o.variants) {
+      if (!result.complete) break;
+      const std::string probe = rf + "/harness/fastpath_probe." + v;
+      double totals[3];
+      const char* modes[3] = {"empty", "malloc", "free"};
+      for (int m = 0; m < 3 && result.complete; ++m) {
+        std::string err;
+        totals[m] = CallgrindTotal({probe, modes[m], "100"}, {"--collect-atstart=no"}, o.timeout_sec * 20, &err);
+        if (totals[m] < 0) fail(fmt::format("fastpath_probe {} {}: {}", v, modes[m], err));
+      }
+      if (!result.complete) break;
+      result.fastpath[v]["malloc_hit"] = (totals[1] - totals[0]) / 100;
+      result.fastpath[v]["free_hit"] = (totals[2] - totals[0]) / 100;
     }
   }
 
@@ -511,6 +548,16 @@ int main(int argc, char** argv) {
       }
       fmt::print("\n");
     }
+    fmt::print("\n{:<25}", "fast path (instructions)");
+    for (const auto& v : o.variants) fmt::print(" {:>14}", v);
+    for (const char* k : {"malloc_hit", "free_hit"}) {
+      fmt::print("\n{:<25}", std::string("tiny ") + k);
+      for (const auto& v : o.variants) {
+        auto it = result.fastpath.find(v);
+        fmt::print(" {:>14}", it == result.fastpath.end() ? "-" : fmt::format("{:.1f}", it->second.at(k)));
+      }
+    }
+    fmt::print("\n(one call between callgrind toggles, call and return included)\n");
   }
 
   // Write the result (and the baseline).
