@@ -27,6 +27,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "harness/interleave.h"
 #include "harness/machine.h"
 #include "harness/result.h"
 
@@ -38,7 +39,8 @@ constexpr const char* kUsage = R"(usage: sweep [options]
   --variants LIST     comma-separated configs (default e3,system,mimalloc); see
                       `bazel run //tools:variants` for hakmem configs; peers: system,
                       mimalloc, jemalloc, tcmalloc
-  --workloads LIST    random_mixed,size_sweep (default both)
+  --workloads LIST    random_mixed,size_sweep,mt_prodcons,mt_larson,gbench (default all;
+                      gbench: Google Benchmark micro-benchmarks, one point per benchmark)
   --rounds N          interleaved rounds, one sample per variant per point each (default 5)
   --quick             smoke-sized grid for CI (fewer points, short runs, 3 rounds)
   --instructions      also measure instructions/op once per variant and point (callgrind)
@@ -54,7 +56,7 @@ marked incomplete, and never recorded).)";
 
 struct Options {
   std::vector<std::string> variants = {"e3", "system", "mimalloc"};
-  std::vector<std::string> workloads = {"random_mixed", "size_sweep"};
+  std::vector<std::string> workloads = {"random_mixed", "size_sweep", "mt_prodcons", "mt_larson", "gbench"};
   int rounds = 5;
   bool rounds_set = false, quick = false, instructions = false, record = false;
   bool allow_dirty = false, force = false;
@@ -135,8 +137,8 @@ Options Parse(int argc, char** argv) {
     if (!seen.insert(v).second) Die(2, "variant '" + v + "' given twice");
   }
   for (const auto& w : o.workloads) {
-    if (w != "random_mixed" && w != "size_sweep") {
-      Die(2, "unknown workload '" + w + "' (known: random_mixed, size_sweep)");
+    if (w != "random_mixed" && w != "size_sweep" && w != "mt_prodcons" && w != "mt_larson" && w != "gbench") {
+      Die(2, "unknown workload '" + w + "' (known: random_mixed, size_sweep, mt_prodcons, mt_larson, gbench)");
     }
   }
   return o;
@@ -238,6 +240,12 @@ std::vector<GridPoint> Grid(const Options& o) {
       for (int ws : wss) {
         g.push_back({w, {{"cycles", cycles}, {"ws", ws}, {"seed", 1234567}, {"min_size", 16}, {"max_size", 1039}}});
       }
+    } else if (w == "gbench") {
+      // One run of alloc_benchmark per variant and round; it expands into one point per benchmark.
+      g.push_back({w, {{"min_time", o.quick ? 0.02 : 0.1}}});
+    } else if (w == "mt_prodcons" || w == "mt_larson") {
+      // Cross-thread frees on the machine's 2 cores; threads stay a parameter of the point.
+      g.push_back({w, {{"threads", 2}, {"ops", o.quick ? 2e5 : 2e6}, {"min_size", 16}, {"max_size", 1039}}});
     } else {
       // The same loop with one object size: every tier and each tiny class edge.
       std::vector<double> sizes = o.quick
@@ -254,8 +262,23 @@ std::vector<GridPoint> Grid(const Options& o) {
   return g;
 }
 
-std::vector<std::string> BenchArgs(const std::string& bin, const GridPoint& p, const std::string& expect) {
+// The program that runs a workload.
+std::string ProgramOf(const std::string& workload) {
+  if (workload == "gbench") return "alloc_benchmark";
+  return workload.rfind("mt_", 0) == 0 ? "bench_mt" : "bench_random_mixed";
+}
+
+std::vector<std::string> BenchArgs(const std::string& runfiles, const std::string& variant,
+                                   const GridPoint& p, const std::string& expect) {
   auto num = [&](const char* k) { return fmt::format("{:.0f}", p.params.at(k)); };
+  const std::string bin = runfiles + "/harness/" + ProgramOf(p.workload) + "." + variant;
+  if (p.workload == "gbench") {
+    return {bin, "--benchmark_format=json", fmt::format("--benchmark_min_time={}", p.params.at("min_time"))};
+  }
+  if (p.workload.rfind("mt_", 0) == 0) {
+    return {bin, p.workload.substr(3), "--threads", num("threads"), "--ops", num("ops"),
+            "--min-size", num("min_size"), "--max-size", num("max_size"), "--json", "--expect", expect};
+  }
   return {bin, num("cycles"), num("ws"), num("seed"), num("min_size"), num("max_size"), "--json", "--expect", expect};
 }
 
@@ -272,6 +295,7 @@ std::optional<json> Record(const std::string& out) {
 // Short label of a point for tables and progress: "ws=128" or "size=4096".
 std::string Label(const GridPoint& g) {
   if (g.workload == "size_sweep") return fmt::format("size={:.0f}", g.params.at("min_size"));
+  if (g.workload.rfind("mt_", 0) == 0) return fmt::format("threads={:.0f}", g.params.at("threads"));
   return fmt::format("ws={:.0f}", g.params.at("ws"));
 }
 
@@ -385,8 +409,11 @@ int main(int argc, char** argv) {
   // Check every binary is there and is what it claims before measuring anything.
   std::map<std::string, std::string> bins;
   for (const auto& v : o.variants) {
+    for (const char* program : {"bench_random_mixed", "bench_mt", "alloc_benchmark"}) {
+      const std::string b = rf + "/harness/" + program + "." + v;
+      if (access(b.c_str(), X_OK) != 0) Die(2, "no binary for variant " + v + ": " + b);
+    }
     const std::string bin = rf + "/harness/bench_random_mixed." + v;
-    if (access(bin.c_str(), X_OK) != 0) Die(2, "no binary for variant " + v + ": " + bin);
     bins[v] = bin;
     const std::string expect = peers.count(v) ? v : "hakmem";
     const RunOutput r = Run({bin, "1000", "16", "1", "--json", "--expect", expect}, o.timeout_sec);
@@ -406,6 +433,7 @@ int main(int argc, char** argv) {
   std::map<std::string, lab::Point> points;  // key -> point
   std::vector<std::string> order;
   for (const auto& g : grid) {
+    if (g.workload == "gbench") continue;  // its points appear when the first run reports them
     for (const auto& v : o.variants) {
       lab::Point p;
       p.workload = g.workload;
@@ -416,8 +444,11 @@ int main(int argc, char** argv) {
     }
   }
 
+  const size_t single_thread_points = size_t(std::count_if(grid.begin(), grid.end(), [](const GridPoint& g) {
+    return g.workload.rfind("mt_", 0) != 0 && g.workload != "gbench";
+  }));
   const size_t total = size_t(o.rounds) * grid.size() * o.variants.size() +
-                       (o.instructions ? grid.size() * o.variants.size() : 0);
+                       (o.instructions ? single_thread_points * o.variants.size() : 0);
   for (const auto& v : o.variants) {
     if (o.instructions && access((rf + "/harness/fastpath_probe." + v).c_str(), X_OK) != 0) {
       Die(2, "no fastpath_probe binary for variant " + v);
@@ -443,11 +474,47 @@ int main(int argc, char** argv) {
   std::mt19937_64 rng(o.seed);
   for (int round = 0; round < o.rounds && result.complete; ++round) {
     for (const auto& g : grid) {
-      std::vector<std::string> vs = o.variants;
-      std::shuffle(vs.begin(), vs.end(), rng);
-      for (const auto& v : vs) {
+      for (const auto& v : lab::ShuffledRound(o.variants, rng)) {
+        if (g.workload == "gbench") {
+          const std::string expect = peers.count(v) ? (v == "system" ? "glibc" : v) : "hakmem";
+          const RunOutput r = Run(BenchArgs(rf, v, g, expect), o.timeout_sec);
+          json d;
+          try {
+            d = json::parse(r.out);
+          } catch (const std::exception&) {
+          }
+          if (r.timed_out || r.status != 0 || !d.is_object() || !d.contains("benchmarks")) {
+            fail(fmt::format("gbench variant {} round {}: {}", v, round + 1,
+                             r.timed_out ? "timed out" : "exit " + std::to_string(r.status) + ": " + LastLine(r.err)));
+            break;
+          }
+          const json& ctx = d["context"];
+          if (ctx.value("allocator", "") != expect || ctx.value("owns_malloc", "") != "true") {
+            fail(fmt::format("gbench variant {}: malloc is served by {}, not {}", v, ctx.value("allocator", "?"), expect));
+            break;
+          }
+          size_t n_bench = 0;
+          for (const auto& b : d["benchmarks"]) {
+            if (b.value("run_type", "") != "iteration" || !b.contains("items_per_second")) continue;
+            const std::string name = b["name"];  // BM_X/arg
+            const size_t slash = name.find('/');
+            lab::Point q;
+            q.workload = "gbench/" + name.substr(0, slash);
+            if (slash != std::string::npos) q.params["arg"] = std::stod(name.substr(slash + 1));
+            q.variant = v;
+            const std::string key = q.Key();
+            if (points.count(key) == 0) {
+              points[key] = q;
+              order.push_back(key);
+            }
+            points[key].samples.push_back(b["items_per_second"].get<double>());
+            ++n_bench;
+          }
+          progress(fmt::format("r{} gbench {}: {} benchmarks", round + 1, v, n_bench));
+          continue;
+        }
         lab::Point& p = points[KeyOf(g, v)];
-        const RunOutput r = Run(BenchArgs(bins[v], g, peers.count(v) ? v : "hakmem"), o.timeout_sec);
+        const RunOutput r = Run(BenchArgs(rf, v, g, peers.count(v) ? v : "hakmem"), o.timeout_sec);
         if (r.timed_out || r.status != 0) {
           fail(fmt::format("{} {} variant {} round {}: {}", g.workload, p.ParamString(), v, round + 1,
                            r.timed_out ? fmt::format("timed out after {}s", o.timeout_sec)
@@ -463,7 +530,7 @@ int main(int argc, char** argv) {
         p.samples.push_back(rec["ops_per_sec"].get<double>());
         const double peak = rec["peak_rss_kb"].get<double>();
         p.peak_rss_kb = std::max(p.peak_rss_kb.value_or(0), peak);
-        p.rss_after_free_kb = rec["rss_after_free_kb"].get<double>();
+        if (rec["rss_after_free_kb"].is_number()) p.rss_after_free_kb = rec["rss_after_free_kb"].get<double>();
         progress(fmt::format("r{} {} {} {}: {}", round + 1, g.workload, Label(g), v, Human(p.samples.back())));
       }
       if (!result.complete) break;
@@ -478,7 +545,9 @@ int main(int argc, char** argv) {
         GridPoint small = g;
         small.params["cycles"] = std::min(g.params.at("cycles"), 200000.0);
         std::string err;
-        const double ir = CallgrindTotal(BenchArgs(bins[v], small, peers.count(v) ? v : "hakmem"),
+        // Threads interleave (no single deterministic count); gbench picks its own iterations.
+        if (g.workload.rfind("mt_", 0) == 0 || g.workload == "gbench") continue;
+        const double ir = CallgrindTotal(BenchArgs(rf, v, small, peers.count(v) ? v : "hakmem"),
                                          {"--instr-atstart=no"}, o.timeout_sec * 20, &err);
         if (ir < 0) {
           fail(fmt::format("callgrind on {} {}: {}", v, Label(g), err));
@@ -513,17 +582,42 @@ int main(int argc, char** argv) {
     result.points.push_back(p);
   }
 
-  // Final table: medians, and each variant's ratio to the first one.
+  // Final table: one row per measured (workload, params), in measurement order; medians, and
+  // each variant's ratio to the first one.
+  struct Row {
+    lab::Point probe;  // workload + params, variant left empty
+    std::string label;
+  };
+  std::vector<Row> rows;
+  std::set<std::string> row_keys;
+  for (const auto& k : order) {
+    lab::Point q = points[k];
+    q.variant.clear();
+    if (!row_keys.insert(q.Key()).second) continue;
+    GridPoint g{q.workload, q.params};
+    const std::string label = q.workload.rfind("gbench/", 0) == 0
+        ? (q.params.count("arg") ? fmt::format("arg={:.0f}", q.params.at("arg")) : "")
+        : Label(g);
+    rows.push_back({q, label});
+  }
+  auto at = [&](const Row& r, const std::string& v) -> const lab::Point& {
+    lab::Point q = r.probe;
+    q.variant = v;
+    return points[q.Key()];
+  };
   const std::string& ref = o.variants.front();
-  fmt::print("\n{:<13} {:<11}", "workload", "point");
-  for (const auto& v : o.variants) fmt::print(" {:>14}", v);
-  fmt::print("\n");
-  for (const auto& g : grid) {
-    const auto& rp = points[KeyOf(g, ref)];
+  auto header = [&](const char* first) {
+    fmt::print("\n{:<22} {:<13}", first, "point");
+    for (const auto& v : o.variants) fmt::print(" {:>14}", v);
+    fmt::print("\n");
+  };
+  header("workload");
+  for (const auto& r : rows) {
+    const auto& rp = at(r, ref);
     if (rp.samples.empty()) continue;
-    fmt::print("{:<13} {:<11}", g.workload, Label(g));
+    fmt::print("{:<22} {:<13}", r.probe.workload, r.label);
     for (const auto& v : o.variants) {
-      const auto& p = points[KeyOf(g, v)];
+      const auto& p = at(r, v);
       if (p.samples.empty()) {
         fmt::print(" {:>14}", "-");
       } else if (v == ref) {
@@ -536,22 +630,20 @@ int main(int argc, char** argv) {
   }
   fmt::print("(median ops/s of {} interleaved rounds; xN = ratio to {})\n", o.rounds, ref);
   if (o.instructions) {
-    fmt::print("\n{:<13} {:<11}", "instr/op", "point");
-    for (const auto& v : o.variants) fmt::print(" {:>14}", v);
-    fmt::print("\n");
-    for (const auto& g : grid) {
-      if (points[KeyOf(g, ref)].samples.empty()) continue;
-      fmt::print("{:<13} {:<11}", g.workload, Label(g));
+    header("instr/op");
+    for (const auto& r : rows) {
+      if (!at(r, ref).instructions_per_op) continue;
+      fmt::print("{:<22} {:<13}", r.probe.workload, r.label);
       for (const auto& v : o.variants) {
-        const auto& p = points[KeyOf(g, v)];
+        const auto& p = at(r, v);
         fmt::print(" {:>14}", p.instructions_per_op ? fmt::format("{:.1f}", *p.instructions_per_op) : "-");
       }
       fmt::print("\n");
     }
-    fmt::print("\n{:<25}", "fast path (instructions)");
+    fmt::print("\n{:<36}", "fast path (instructions)");
     for (const auto& v : o.variants) fmt::print(" {:>14}", v);
     for (const char* k : {"malloc_hit", "free_hit"}) {
-      fmt::print("\n{:<25}", std::string("tiny ") + k);
+      fmt::print("\n{:<36}", std::string("tiny ") + k);
       for (const auto& v : o.variants) {
         auto it = result.fastpath.find(v);
         fmt::print(" {:>14}", it == result.fastpath.end() ? "-" : fmt::format("{:.1f}", it->second.at(k)));
