@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -38,7 +39,8 @@ using nlohmann::json;
 constexpr const char* kUsage = R"(usage: sweep [options]
   --variants LIST     comma-separated configs (default e3,system,mimalloc); see
                       `bazel run //tools:variants` for hakmem configs; peers: system,
-                      mimalloc, jemalloc, tcmalloc
+                      mimalloc, jemalloc, tcmalloc. LABEL=CONFIG measures CONFIG under the
+                      name LABEL (an A/A run: a=e3,b=e3)
   --workloads LIST    random_mixed,size_sweep,mt_prodcons,mt_larson,gbench (default all;
                       gbench: Google Benchmark micro-benchmarks, one point per benchmark)
   --rounds N          interleaved rounds, one sample per variant per point each (default 5)
@@ -55,7 +57,8 @@ Exit status: 0 done, 2 bad input, 3 a benchmark failed (a partial result is stil
 marked incomplete, and never recorded).)";
 
 struct Options {
-  std::vector<std::string> variants = {"e3", "system", "mimalloc"};
+  std::vector<std::string> variants = {"e3", "system", "mimalloc"};  // labels
+  std::map<std::string, std::string> config_of;                       // label -> config
   std::vector<std::string> workloads = {"random_mixed", "size_sweep", "mt_prodcons", "mt_larson", "gbench"};
   int rounds = 5;
   bool rounds_set = false, quick = false, instructions = false, record = false;
@@ -132,6 +135,14 @@ Options Parse(int argc, char** argv) {
   }
   if (o.quick && !o.rounds_set) o.rounds = 3;
   if (o.variants.empty()) Die(2, "--variants is empty");
+  for (auto& v : o.variants) {
+    const size_t eq = v.find('=');
+    const std::string label = eq == std::string::npos ? v : v.substr(0, eq);
+    const std::string config = eq == std::string::npos ? v : v.substr(eq + 1);
+    if (label.empty() || config.empty()) Die(2, "bad variant '" + v + "' (CONFIG or LABEL=CONFIG)");
+    o.config_of[label] = config;
+    v = label;
+  }
   std::set<std::string> seen;
   for (const auto& v : o.variants) {
     if (!seen.insert(v).second) Die(2, "variant '" + v + "' given twice");
@@ -150,10 +161,11 @@ std::string RunfilesDir(const char* argv0) {
   return std::string(argv0) + ".runfiles";
 }
 
+// The source tree (`bazel run` sets BUILD_WORKSPACE_DIRECTORY), or "" outside bazel run (tests,
+// the gate's self-check), where only --out can say where the result goes.
 std::string Workspace() {
   const char* w = getenv("BUILD_WORKSPACE_DIRECTORY");
-  if (w == nullptr) Die(2, "run me with `bazel run //harness:sweep` (BUILD_WORKSPACE_DIRECTORY is unset)");
-  return w;
+  return w == nullptr ? "" : w;
 }
 
 // ---- running a command with a time limit ----
@@ -366,6 +378,9 @@ std::string Trim(std::string s) {
 int main(int argc, char** argv) {
   const Options o = Parse(argc, argv);
   const std::string ws_dir = Workspace();
+  if (ws_dir.empty() && (o.out.empty() || o.record)) {
+    Die(2, "run me with `bazel run //harness:sweep` (BUILD_WORKSPACE_DIRECTORY is unset), or give --out and no --record");
+  }
   const std::string rf = RunfilesDir(argv[0]) + "/hakmem_lab";
 
   // What each variant must be: peers by name, hakmem configs by their switch string.
@@ -379,7 +394,8 @@ int main(int argc, char** argv) {
   for (const auto& v : variants_json["variants"]) expect_switches[v["name"]] = v["variant_string"];
   std::set<std::string> peers;
   for (const auto& p : variants_json["peers"]) peers.insert(p.get<std::string>());
-  for (const auto& v : o.variants) {
+  for (const auto& label : o.variants) {
+    const std::string& v = o.config_of.at(label);
     if (expect_switches.count(v) == 0 && peers.count(v) == 0) {
       std::string known;
       for (const auto& [k, _] : expect_switches) known += k + " ";
@@ -391,9 +407,11 @@ int main(int argc, char** argv) {
   lab::Result result;
   result.started_at = IsoNow();
   result.machine = lab::ThisMachine();
-  result.commit = Trim(Run({"/usr/bin/git", "-C", ws_dir, "rev-parse", "HEAD"}, 30).out);
+  if (!ws_dir.empty()) {
+    result.commit = Trim(Run({"/usr/bin/git", "-C", ws_dir, "rev-parse", "HEAD"}, 30).out);
+    result.dirty = !Trim(Run({"/usr/bin/git", "-C", ws_dir, "status", "--porcelain", "--untracked-files=no"}, 30).out).empty();
+  }
   if (result.commit.empty()) result.commit = "unknown";
-  result.dirty = !Trim(Run({"/usr/bin/git", "-C", ws_dir, "status", "--porcelain", "--untracked-files=no"}, 30).out).empty();
   result.bazel_version = Trim(Run({"/usr/bin/dpkg-query", "-W", "-f=${Package} ${Version}", "bazel-bootstrap"}, 30).out);
   result.flags = "bazel -c opt: -O2 -fno-omit-frame-pointer -g1 (.bazelrc)";
 
@@ -408,20 +426,21 @@ int main(int argc, char** argv) {
 
   // Check every binary is there and is what it claims before measuring anything.
   std::map<std::string, std::string> bins;
-  for (const auto& v : o.variants) {
+  for (const auto& label : o.variants) {
+    const std::string& v = o.config_of.at(label);
     for (const char* program : {"bench_random_mixed", "bench_mt", "alloc_benchmark"}) {
       const std::string b = rf + "/harness/" + program + "." + v;
       if (access(b.c_str(), X_OK) != 0) Die(2, "no binary for variant " + v + ": " + b);
     }
     const std::string bin = rf + "/harness/bench_random_mixed." + v;
-    bins[v] = bin;
+    bins[label] = bin;
     const std::string expect = peers.count(v) ? v : "hakmem";
     const RunOutput r = Run({bin, "1000", "16", "1", "--json", "--expect", expect}, o.timeout_sec);
     if (r.status != 0) Die(2, fmt::format("variant {}: {}", v, LastLine(r.err)));
     const auto parsed = Record(r.out);
     if (!parsed) Die(2, fmt::format("variant {}: no JSON record in its output", v));
     const json& rec = *parsed;
-    lab::VariantInfo info{v, rec["allocator"], rec["variant"], rec["compiler"]};
+    lab::VariantInfo info{label, rec["allocator"], rec["variant"], rec["compiler"]};
     if (expect == "hakmem" && info.switches != expect_switches[v]) {
       Die(2, fmt::format("variant {}: binary reports switches '{}' but variants.bzl says '{}'", v,
                          info.switches, expect_switches[v]));
@@ -450,7 +469,7 @@ int main(int argc, char** argv) {
   const size_t total = size_t(o.rounds) * grid.size() * o.variants.size() +
                        (o.instructions ? single_thread_points * o.variants.size() : 0);
   for (const auto& v : o.variants) {
-    if (o.instructions && access((rf + "/harness/fastpath_probe." + v).c_str(), X_OK) != 0) {
+    if (o.instructions && access((rf + "/harness/fastpath_probe." + o.config_of.at(v)).c_str(), X_OK) != 0) {
       Die(2, "no fastpath_probe binary for variant " + v);
     }
   }
@@ -476,8 +495,9 @@ int main(int argc, char** argv) {
     for (const auto& g : grid) {
       for (const auto& v : lab::ShuffledRound(o.variants, rng)) {
         if (g.workload == "gbench") {
-          const std::string expect = peers.count(v) ? (v == "system" ? "glibc" : v) : "hakmem";
-          const RunOutput r = Run(BenchArgs(rf, v, g, expect), o.timeout_sec);
+          const std::string& cfg = o.config_of.at(v);
+          const std::string expect = peers.count(cfg) ? (cfg == "system" ? "glibc" : cfg) : "hakmem";
+          const RunOutput r = Run(BenchArgs(rf, o.config_of.at(v), g, expect), o.timeout_sec);
           json d;
           try {
             d = json::parse(r.out);
@@ -514,7 +534,8 @@ int main(int argc, char** argv) {
           continue;
         }
         lab::Point& p = points[KeyOf(g, v)];
-        const RunOutput r = Run(BenchArgs(rf, v, g, peers.count(v) ? v : "hakmem"), o.timeout_sec);
+        const std::string& cfg = o.config_of.at(v);
+        const RunOutput r = Run(BenchArgs(rf, cfg, g, peers.count(cfg) ? cfg : "hakmem"), o.timeout_sec);
         if (r.timed_out || r.status != 0) {
           fail(fmt::format("{} {} variant {} round {}: {}", g.workload, p.ParamString(), v, round + 1,
                            r.timed_out ? fmt::format("timed out after {}s", o.timeout_sec)
@@ -547,7 +568,8 @@ int main(int argc, char** argv) {
         std::string err;
         // Threads interleave (no single deterministic count); gbench picks its own iterations.
         if (g.workload.rfind("mt_", 0) == 0 || g.workload == "gbench") continue;
-        const double ir = CallgrindTotal(BenchArgs(rf, v, small, peers.count(v) ? v : "hakmem"),
+        const std::string& cfg = o.config_of.at(v);
+        const double ir = CallgrindTotal(BenchArgs(rf, cfg, small, peers.count(cfg) ? cfg : "hakmem"),
                                          {"--instr-atstart=no"}, o.timeout_sec * 20, &err);
         if (ir < 0) {
           fail(fmt::format("callgrind on {} {}: {}", v, Label(g), err));
@@ -561,7 +583,7 @@ int main(int argc, char** argv) {
     // One tiny malloc hit and one tiny free hit: toggled windows minus an empty window.
     for (const auto& v : o.variants) {
       if (!result.complete) break;
-      const std::string probe = rf + "/harness/fastpath_probe." + v;
+      const std::string probe = rf + "/harness/fastpath_probe." + o.config_of.at(v);
       double totals[3];
       const char* modes[3] = {"empty", "malloc", "free"};
       for (int m = 0; m < 3 && result.complete; ++m) {
@@ -570,8 +592,10 @@ int main(int argc, char** argv) {
         if (totals[m] < 0) fail(fmt::format("fastpath_probe {} {}: {}", v, modes[m], err));
       }
       if (!result.complete) break;
-      result.fastpath[v]["malloc_hit"] = (totals[1] - totals[0]) / 100;
-      result.fastpath[v]["free_hit"] = (totals[2] - totals[0]) / 100;
+      // Per call the count is a whole number; a stray instruction of the loop around 100 calls
+      // must not make 20 into 20.01 and fail a budget of 20.
+      result.fastpath[v]["malloc_hit"] = std::round((totals[1] - totals[0]) / 100);
+      result.fastpath[v]["free_hit"] = std::round((totals[2] - totals[0]) / 100);
     }
   }
 

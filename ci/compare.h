@@ -1,0 +1,83 @@
+// compare.h — the regression gate's logic, in three separate steps:
+//   Compare()  two results -> data (per-point ratios, p-values, instruction growth, budgets)
+//   Decide()   data -> verdict and exit code
+//   Render*()  data + verdict -> table, Markdown (PR comment), JSON
+// Nothing here measures or prints; ci/gate.cc does the I/O.
+#ifndef HAKMEM_CI_COMPARE_H_
+#define HAKMEM_CI_COMPARE_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/result.h"
+
+namespace gate {
+
+// Two-sided Mann-Whitney U test p-value: exact for small samples without ties, else the normal
+// approximation with tie and continuity correction. 1 when either sample is empty.
+double MannWhitneyP(const std::vector<double>& a, const std::vector<double>& b);
+
+struct Config {
+  double threshold = 0.05;        // throughput: regression when head/base < 1 - threshold
+  double alpha = 0.01;            // ... and the Mann-Whitney test agrees at this level
+  double instr_threshold = 0.01;  // instructions/op: growth above this fails, whatever the clock says
+  std::map<std::string, double> point_threshold;  // "workload label" -> throughput threshold
+  std::map<std::string, double> budgets;          // fast path: malloc_hit, free_hit (instructions)
+};
+// Reads ci/gate.json (thresholds) and ci/fastpath_budgets.json; "" paths keep the defaults.
+bool LoadConfig(const std::string& gate_json, const std::string& budgets_json, Config* c, std::string* err);
+
+enum class Verdict { kPass, kRegression, kImprovement, kInconclusive };
+const char* Name(Verdict v);
+
+struct PointDiff {
+  std::string workload, label;
+  double base_median = 0, head_median = 0, ratio = 1, p = 1, threshold = 0;
+  size_t base_n = 0, head_n = 0;
+  Verdict time = Verdict::kPass;
+  std::optional<double> base_instr, head_instr;
+  Verdict instr = Verdict::kPass;
+};
+
+struct FastpathDiff {
+  std::string metric;  // malloc_hit, free_hit
+  std::optional<double> base, budget;
+  double head = 0;
+  Verdict verdict = Verdict::kPass;
+  std::string why;
+};
+
+struct Comparison {
+  std::string base_name, head_name;  // "variant@commit"
+  std::vector<PointDiff> points;
+  std::vector<FastpathDiff> fastpath;
+  std::vector<std::string> missing_in_head;  // points the base has and the head does not
+  std::vector<std::string> new_in_head;
+  bool timing = true;  // false: instructions only (deterministic self-checks)
+};
+
+// Compares variant `base_variant` of `base` with `head_variant` of `head`.
+Comparison Compare(const lab::Result& base, const std::string& base_variant, const lab::Result& head,
+                   const std::string& head_variant, const Config& config, bool timing = true);
+
+struct Decision {
+  int exit_code = 0;  // 0 pass, 1 regression, 2 bad input
+  std::string headline;
+  int regressions = 0, improvements = 0, inconclusive = 0;
+};
+Decision Decide(const Comparison& c);
+
+std::string RenderTable(const Comparison& c, const Decision& d);
+std::string RenderMarkdown(const Comparison& c, const Decision& d);
+nlohmann::json RenderJson(const Comparison& c, const Decision& d);
+
+// "random_mixed ws=128": the name a point goes by in tables and in gate.json overrides.
+std::string PointName(const lab::Point& p);
+
+}  // namespace gate
+
+#endif  // HAKMEM_CI_COMPARE_H_

@@ -1,0 +1,144 @@
+#include "ci/compare.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace gate {
+namespace {
+
+TEST(MannWhitney, ExactTailForSeparatedSamples) {
+  // U = 0 with 5 vs 5: 1 ordering of C(10,5) = 252, two-sided -> 2/252.
+  EXPECT_NEAR(MannWhitneyP({1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}), 2.0 / 252, 1e-12);
+  EXPECT_NEAR(MannWhitneyP({6, 7, 8, 9, 10}, {1, 2, 3, 4, 5}), 2.0 / 252, 1e-12);
+  // 3 vs 3 fully separated: 2/20.
+  EXPECT_NEAR(MannWhitneyP({1, 2, 3}, {4, 5, 6}), 0.1, 1e-12);
+}
+
+TEST(MannWhitney, InterleavedSamplesAreNotSignificant) {
+  EXPECT_GT(MannWhitneyP({1, 3, 5, 7, 9}, {2, 4, 6, 8, 10}), 0.5);
+  EXPECT_EQ(MannWhitneyP({5, 5, 5}, {5, 5, 5}), 1.0);
+  EXPECT_EQ(MannWhitneyP({}, {1, 2}), 1.0);
+}
+
+TEST(MannWhitney, KnownValueWithOneOverlap) {
+  // a = {1,2,3,4,6}, b = {5,7,8,9,10}: U = 1, P(U <= 1) = 2/252, two-sided 4/252.
+  EXPECT_NEAR(MannWhitneyP({1, 2, 3, 4, 6}, {5, 7, 8, 9, 10}), 4.0 / 252, 1e-12);
+}
+
+TEST(MannWhitney, TiesUseTheNormalApproximation) {
+  const double p = MannWhitneyP({1, 1, 2, 2, 3, 3, 4, 4}, {5, 5, 6, 6, 7, 7, 8, 8});
+  EXPECT_LT(p, 0.01);
+  EXPECT_GT(p, 0);
+}
+
+}  // namespace
+}  // namespace gate
+
+namespace gate {
+namespace {
+
+lab::Result Fixture(const std::string& name) {
+  const std::string path = std::string(getenv("TEST_SRCDIR")) + "/hakmem_lab/ci/testdata/" + name + ".json";
+  std::string err;
+  auto r = lab::ReadResultFile(path, &err);
+  EXPECT_TRUE(r.has_value()) << err;
+  return r.value_or(lab::Result{});
+}
+
+Config Defaults() {
+  Config c;
+  c.budgets = {{"malloc_hit", 20}, {"free_hit", 31}};
+  return c;
+}
+
+struct Outcome {
+  Comparison c;
+  Decision d;
+};
+Outcome RunFixture(const std::string& name) {
+  Outcome o;
+  o.c = Compare(Fixture(name + ".base"), "e3", Fixture(name + ".head"), "e3", Defaults());
+  o.d = Decide(o.c);
+  return o;
+}
+
+TEST(GateFixtures, ClearRegressionFailsEveryPoint) {
+  const Outcome o = RunFixture("clear_regression");
+  EXPECT_EQ(o.d.exit_code, 1);
+  for (const auto& p : o.c.points) {
+    EXPECT_EQ(p.time, Verdict::kRegression) << p.label;
+    EXPECT_NEAR(p.ratio, 0.8, 0.03);
+  }
+}
+
+TEST(GateFixtures, ClearImprovementPassesAndIsReported) {
+  const Outcome o = RunFixture("clear_improvement");
+  EXPECT_EQ(o.d.exit_code, 0);
+  EXPECT_EQ(o.d.improvements, 4);
+  EXPECT_NE(RenderTable(o.c, o.d).find("improvement"), std::string::npos);
+}
+
+TEST(GateFixtures, NoiseOnlyPasses) {
+  const Outcome o = RunFixture("noise_only");
+  EXPECT_EQ(o.d.exit_code, 0);
+  EXPECT_EQ(o.d.regressions, 0);
+  EXPECT_EQ(o.d.improvements, 0);
+}
+
+TEST(GateFixtures, OneRegressedPointAmongManyIsNamed) {
+  const Outcome o = RunFixture("one_of_many");
+  EXPECT_EQ(o.d.exit_code, 1);
+  EXPECT_EQ(o.d.regressions, 1);
+  for (const auto& p : o.c.points) {
+    EXPECT_EQ(p.time == Verdict::kRegression, p.label == "ws=320") << p.label;
+  }
+  EXPECT_NE(RenderMarkdown(o.c, o.d).find("**random_mixed ws=320**"), std::string::npos);
+}
+
+TEST(GateFixtures, MissingPointIsBadInput) {
+  const Outcome o = RunFixture("missing_point");
+  EXPECT_EQ(o.d.exit_code, 2);
+  EXPECT_NE(o.d.headline.find("random_mixed ws=1024"), std::string::npos) << o.d.headline;
+}
+
+TEST(GateFixtures, InstructionGrowthFailsWhateverTheClockSays) {
+  const Outcome o = RunFixture("instructions_only");
+  EXPECT_EQ(o.d.exit_code, 1);
+  for (const auto& p : o.c.points) {
+    EXPECT_EQ(p.time, Verdict::kPass);
+    EXPECT_EQ(p.instr, Verdict::kRegression);
+  }
+}
+
+TEST(GateFixtures, FastPathOverBudgetFails) {
+  const Outcome o = RunFixture("fastpath_over_budget");
+  EXPECT_EQ(o.d.exit_code, 1);
+  bool found = false;
+  for (const auto& f : o.c.fastpath) {
+    if (f.metric == "free_hit") {
+      found = true;
+      EXPECT_EQ(f.verdict, Verdict::kRegression);
+      EXPECT_NE(f.why.find("budget of 31"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(GateFixtures, SchemaMismatchIsRefusedByTheReader) {
+  const std::string path = std::string(getenv("TEST_SRCDIR")) + "/hakmem_lab/ci/testdata/schema_mismatch.head.json";
+  std::string err;
+  EXPECT_FALSE(lab::ReadResultFile(path, &err).has_value());
+  EXPECT_NE(err.find("schema_version: is 2"), std::string::npos) << err;
+}
+
+TEST(GateRender, JsonCarriesTheVerdict) {
+  const Outcome o = RunFixture("clear_regression");
+  const auto j = RenderJson(o.c, o.d);
+  EXPECT_EQ(j["exit_code"], 1);
+  EXPECT_EQ(j["points"].size(), 4u);
+  EXPECT_EQ(j["points"][0]["time"], "REGRESSION");
+}
+
+}  // namespace
+}  // namespace gate

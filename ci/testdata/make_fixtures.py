@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Writes the gate's fixtures: result pairs whose verdict is known by construction.
+
+Run from this folder: python3 make_fixtures.py. Deterministic (fixed seed).
+"""
+import copy
+import json
+import random
+
+rng = random.Random(20261122)
+
+
+def result(points, fastpath=None, version=1):
+    return {
+        "schema": "hakmem-lab/result", "schema_version": version, "commit": "f1xture0000", "dirty": False,
+        "started_at": "2026-11-22T00:00:00Z", "bazel_version": "bazel-bootstrap 4.2.3", "flags": "-c opt",
+        "machine": {"fingerprint": "fixture", "cpu_model": "fixture", "cores": 2, "kernel": "Linux", "libc": "glibc 2.36"},
+        "complete": True,
+        "variants": [{"name": "e3", "allocator": "hakmem", "switches": "", "compiler": "gcc"}],
+        "points": points,
+        "fastpath_instructions": {"e3": fastpath or {"malloc_hit": 20, "free_hit": 31}},
+    }
+
+
+def point(ws, center, noise=0.02, n=7, instr=50.0):
+    samples = [center * (1 + rng.uniform(-noise, noise)) for _ in range(n)]
+    return {"workload": "random_mixed", "variant": "e3", "unit": "ops/s",
+            "params": {"cycles": 1e6, "ws": ws, "seed": 1234567, "min_size": 16, "max_size": 1039},
+            "samples": samples, "median": 0, "mad": 0, "ci95": [0, 0],
+            "instructions_per_op": instr, "peak_rss_kb": 4000, "rss_after_free_kb": 3000}
+
+
+WS = [128, 256, 512, 1024]
+MANY = [64 * (i + 1) for i in range(10)]
+cases = {}
+base = [point(ws, 40e6) for ws in WS]
+cases["clear_regression"] = (base, [point(ws, 32e6) for ws in WS])
+cases["clear_improvement"] = (base, [point(ws, 48e6) for ws in WS])
+cases["noise_only"] = (base, [point(ws, 40e6, noise=0.03) for ws in WS])
+many_base = [point(ws, 40e6) for ws in MANY]
+many_head = [point(ws, 34e6 if ws == 320 else 40e6) for ws in MANY]
+cases["one_of_many"] = (many_base, many_head)
+cases["missing_point"] = (base, [point(ws, 40e6) for ws in WS[:-1]])
+cases["instructions_only"] = (base, [point(ws, 40e6, instr=51.5) for ws in WS])
+
+for name, (b, h) in cases.items():
+    json.dump(result(b), open(name + ".base.json", "w"), indent=1)
+    json.dump(result(h), open(name + ".head.json", "w"), indent=1)
+json.dump(result(base), open("schema_mismatch.base.json", "w"), indent=1)
+json.dump(result(base, version=2), open("schema_mismatch.head.json", "w"), indent=1)
+json.dump(result(base), open("fastpath_over_budget.base.json", "w"), indent=1)
+json.dump(result(copy.deepcopy(base), fastpath={"malloc_hit": 20, "free_hit": 40}),
+          open("fastpath_over_budget.head.json", "w"), indent=1)
+print("wrote", len(cases) + 2, "fixture pairs")
