@@ -120,3 +120,8 @@ def variant_binaries(binary, peers = True, stats = True):
         if stats and n not in IMPLS:
             variant_binary(name = "%s.%s.stats" % (binary, n), binary = ":" + binary, variant = n, stats = True)
     native.filegroup(name = binary + ".all_variants", srcs = [":%s.%s" % (binary, n) for n in names])
+    if stats:
+        native.filegroup(
+            name = binary + ".all_stats",
+            srcs = [":%s.%s.stats" % (binary, n) for n in names if n not in IMPLS],
+        )

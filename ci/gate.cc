@@ -6,7 +6,6 @@
 // Exit status: 0 pass, 1 regression (throughput, instructions/op or a fast-path budget),
 // 2 bad input or a failed build/run (the message names the cause).
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,17 +13,23 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "ci/compare.h"
+#include "harness/machine.h"
 #include "harness/result.h"
+#include "harness/subprocess.h"
 
 namespace {
 
 constexpr const char* kUsage = R"(usage:
+  gate --base REV --head REV [--config CONFIG] [--quick] [--remeasure]
+       build both revisions in git worktrees and measure CONFIG (default e3) of each,
+       interleaved; a stored baseline of REV for this machine is used unless --remeasure
   gate --base-config CONFIG --head-config CONFIG [--quick] [--no-timing] [--budget-seconds N]
        measure both configs of this tree, interleaved, with the sweep
   gate --base-result FILE --head-result FILE [--base-variant NAME] [--head-variant NAME]
@@ -51,6 +56,8 @@ std::string Runfiles(const char* argv0) {
 }
 
 struct Options {
+  std::string base_rev, head_rev, rev_config = "e3";
+  bool remeasure = false;
   std::string base_config, head_config, base_result, head_result, base_variant, head_variant;
   std::string workloads = "random_mixed,size_sweep", gate_config, budgets, markdown, json_out;
   bool quick = false, timing = true;
@@ -68,7 +75,11 @@ Options Parse(int argc, char** argv) {
     if (a == "-h" || a == "--help") {
       fmt::print("{}\n", kUsage);
       std::exit(0);
-    } else if (a == "--base-config") o.base_config = val();
+    } else if (a == "--base") o.base_rev = val();
+    else if (a == "--head") o.head_rev = val();
+    else if (a == "--config") o.rev_config = val();
+    else if (a == "--remeasure") o.remeasure = true;
+    else if (a == "--base-config") o.base_config = val();
     else if (a == "--head-config") o.head_config = val();
     else if (a == "--base-result") o.base_result = val();
     else if (a == "--head-result") o.head_result = val();
@@ -92,7 +103,11 @@ Options Parse(int argc, char** argv) {
   }
   const bool configs = !o.base_config.empty() || !o.head_config.empty();
   const bool results = !o.base_result.empty() || !o.head_result.empty();
-  if (configs == results) Die("give either --base-config/--head-config or --base-result/--head-result (try --help)");
+  const bool revs = !o.base_rev.empty() || !o.head_rev.empty();
+  if (int(configs) + int(results) + int(revs) != 1) {
+    Die("give one of --base/--head, --base-config/--head-config or --base-result/--head-result (try --help)");
+  }
+  if (revs && (o.base_rev.empty() || o.head_rev.empty())) Die("--base and --head go together");
   if (configs && (o.base_config.empty() || o.head_config.empty())) Die("--base-config and --head-config go together");
   if (results && (o.base_result.empty() || o.head_result.empty())) Die("--base-result and --head-result go together");
   return o;
@@ -124,35 +139,27 @@ std::string HeadLabel(const Options& o) {
   return o.base_config == o.head_config ? o.head_config + ":b" : o.head_config;
 }
 
-// Runs the sweep (from this binary's runfiles) over both configs, interleaved.
-lab::Result Sweep(const Options& o, const std::string& runfiles, int rounds, bool instructions) {
+// Runs the sweep (from this binary's runfiles) over `variants` (its --variants syntax).
+lab::Result Sweep(const Options& o, const std::string& runfiles, const std::string& variants, int rounds,
+                  bool instructions) {
   char tmpl[] = "/tmp/hakmem-gate-XXXXXX";
   const int fd = mkstemp(tmpl);
   if (fd < 0) Die("cannot create a temporary file");
   close(fd);
   const std::string out = tmpl;
-  std::vector<std::string> args = {runfiles + "/hakmem_lab/harness/sweep", "--variants",
-                                   BaseLabel(o) + "=" + o.base_config + "," + HeadLabel(o) + "=" + o.head_config,
+  std::vector<std::string> args = {runfiles + "/hakmem_lab/harness/sweep", "--variants", variants,
                                    "--workloads", o.workloads,
                                    "--rounds", std::to_string(rounds), "--out", out,
                                    "--seed", std::to_string(getpid())};
   if (o.quick) args.push_back("--quick");
   if (instructions) args.push_back("--instructions");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    setenv("RUNFILES_DIR", runfiles.c_str(), 1);
-    dup2(2, 1);  // the sweep's table is noise here: keep stdout for the gate's verdict
-    std::vector<char*> av;
-    for (auto& a : args) av.push_back(a.data());
-    av.push_back(nullptr);
-    execv(av[0], av.data());
-    _exit(127);
-  }
-  int st = 0;
-  waitpid(pid, &st, 0);
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+  lab::RunSpec spec;
+  spec.env = {{"RUNFILES_DIR", runfiles}};
+  spec.stderr_through = true;  // progress stays visible; the sweep's table is not the gate's output
+  const lab::RunOutput run = lab::RunCommand(args, 0, spec);
+  if (run.status != 0) {
     unlink(out.c_str());
-    Die(fmt::format("the sweep failed (exit {}): see its message above", WIFEXITED(st) ? WEXITSTATUS(st) : -1));
+    Die(fmt::format("the sweep failed (exit {}): see its message above", run.status));
   }
   lab::Result r = Load(out);
   unlink(out.c_str());
@@ -169,6 +176,39 @@ void Merge(lab::Result* a, const lab::Result& b) {
     it->second->samples.insert(it->second->samples.end(), p.samples.begin(), p.samples.end());
     lab::Summarize(it->second);
   }
+}
+
+// Output of a command (stderr passed through), or Die naming what failed.
+std::string Capture(const std::vector<std::string>& argv, const std::string& cwd, const std::string& what) {
+  lab::RunSpec spec;
+  spec.cwd = cwd;
+  spec.stderr_through = true;
+  const lab::RunOutput r = lab::RunCommand(argv, 0, spec);
+  if (r.status != 0) Die(what + " failed (see above)");
+  std::string out = r.out;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+// Checks REV out in a worktree (reused across runs) and builds CONFIG's binaries there.
+// Returns that tree's bazel-bin.
+std::string BuildRevision(const std::string& ws, const std::string& sha, const std::string& config) {
+  const std::string dir = "/tmp/hakmem-gate-trees/" + sha;
+  if (access((dir + "/WORKSPACE").c_str(), F_OK) != 0) {
+    mkdir("/tmp/hakmem-gate-trees", 0755);
+    fmt::print(stderr, "gate: git worktree for {} at {}\n", sha.substr(0, 10), dir);
+    Capture({"git", "-C", ws, "worktree", "add", "--detach", dir, sha}, "", "git worktree add " + sha);
+  }
+  fmt::print(stderr, "gate: building {} of {} (bazel, in {})\n", config, sha.substr(0, 10), dir);
+  std::vector<std::string> targets;
+  for (const char* p : {"bench_random_mixed", "bench_mt", "alloc_benchmark", "fastpath_probe"}) {
+    targets.push_back(fmt::format("//harness:{}.{}", p, config));
+  }
+  std::vector<std::string> cmd = {"bazel", "build", "--noshow_progress"};
+  cmd.insert(cmd.end(), targets.begin(), targets.end());
+  cmd.push_back("//tools:variants_json");
+  Capture(cmd, dir, "building " + sha.substr(0, 10) + " (does that revision have the lab's variant targets?)");
+  return dir + "/bazel-bin";
 }
 
 void WriteOrDie(const std::string& path, const std::string& text) {
@@ -188,7 +228,42 @@ int main(int argc, char** argv) {
   if (!gate::LoadConfig(gate_json, budgets, &config, &err)) Die(err);
 
   gate::Comparison cmp;
-  if (!o.base_result.empty()) {
+  if (!o.base_rev.empty()) {
+    const char* ws_env = getenv("BUILD_WORKSPACE_DIRECTORY");
+    if (ws_env == nullptr) Die("--base/--head need `bazel run //ci:gate` (BUILD_WORKSPACE_DIRECTORY is unset)");
+    const std::string ws = ws_env;
+    const std::string base_sha = Capture({"git", "-C", ws, "rev-parse", "--verify", o.base_rev + "^{commit}"}, "",
+                                         "resolving --base " + o.base_rev);
+    const std::string head_sha = Capture({"git", "-C", ws, "rev-parse", "--verify", o.head_rev + "^{commit}"}, "",
+                                         "resolving --head " + o.head_rev);
+    const std::string head_bin = BuildRevision(ws, head_sha, o.rev_config);
+    const std::string fp = lab::ThisMachine().fingerprint;
+    const std::string stored = ws + "/baselines/" + base_sha + "/" + fp + ".json";
+    if (!o.remeasure && access(stored.c_str(), F_OK) == 0) {
+      // A baseline measured on this machine: measure the head alone and compare with it.
+      fmt::print(stderr, "gate: base {}: using the stored baseline {} (same machine; --remeasure to measure it again)\n",
+                 base_sha.substr(0, 10), stored);
+      lab::Result base = Load(stored);
+      lab::Result head = Sweep(o, runfiles, "head=" + o.rev_config + "@" + head_bin, 5, true);
+      std::set<std::string> measured;
+      for (const auto& p : head.points) measured.insert(gate::PointName(p));
+      std::vector<lab::Point> kept;
+      for (const auto& p : base.points) {
+        if (p.variant == o.rev_config && measured.count(gate::PointName(p))) kept.push_back(p);
+      }
+      base.points = kept;
+      cmp = gate::Compare(base, o.rev_config, head, "head", config, o.timing);
+    } else {
+      fmt::print(stderr, "gate: base {}: no baseline for this machine ({}): measuring it, interleaved with the head\n",
+                 base_sha.substr(0, 10), fp);
+      const std::string base_bin = BuildRevision(ws, base_sha, o.rev_config);
+      lab::Result r = Sweep(o, runfiles,
+                            "base=" + o.rev_config + "@" + base_bin + ",head=" + o.rev_config + "@" + head_bin, 5, true);
+      cmp = gate::Compare(r, "base", r, "head", config, o.timing);
+    }
+    cmp.base_name = o.rev_config + "@" + base_sha.substr(0, 10);
+    cmp.head_name = o.rev_config + "@" + head_sha.substr(0, 10);
+  } else if (!o.base_result.empty()) {
     const lab::Result base = Load(o.base_result), head = Load(o.head_result);
     if (base.machine.fingerprint != head.machine.fingerprint) {
       fmt::print(stderr, "gate: warning: the results come from different machines ({} vs {}): timings are not comparable, "
@@ -200,7 +275,8 @@ int main(int argc, char** argv) {
     if (o.base_config == o.head_config) fmt::print(stderr, "gate: A/A run: {} against itself\n", o.base_config);
     const auto start = std::chrono::steady_clock::now();
     fmt::print(stderr, "gate: measuring {} (base) and {} (head) interleaved on this machine\n", o.base_config, o.head_config);
-    lab::Result r = Sweep(o, runfiles, o.timing ? 5 : 1, /*instructions=*/true);
+    const std::string variants = BaseLabel(o) + "=" + o.base_config + "," + HeadLabel(o) + "=" + o.head_config;
+    lab::Result r = Sweep(o, runfiles, variants, o.timing ? 5 : 1, /*instructions=*/true);
     auto compare = [&] {
       // Both configs live in one result; "A/A" compares a config with itself under two names.
       return gate::Compare(r, BaseLabel(o), r, HeadLabel(o), config, o.timing);
@@ -213,7 +289,7 @@ int main(int argc, char** argv) {
         break;
       }
       fmt::print(stderr, "gate: {} inconclusive point(s): 5 more rounds\n", gate::Decide(cmp).inconclusive);
-      Merge(&r, Sweep(o, runfiles, 5, /*instructions=*/false));
+      Merge(&r, Sweep(o, runfiles, variants, 5, /*instructions=*/false));
       cmp = compare();
     }
   }

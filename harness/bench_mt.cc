@@ -9,8 +9,6 @@
 //     round the arrays rotate between threads, so the next round frees another thread's blocks.
 // ops/s counts every malloc and every free. Defaults: 2 threads, 2000000 ops, sizes 16..1039.
 #include <pthread.h>
-#include <sys/resource.h>
-#include <time.h>
 
 #include <atomic>
 #include <cerrno>
@@ -24,6 +22,7 @@
 #include <vector>
 
 #include "harness/allocator_probe.h"
+#include "harness/bench_util.h"
 
 namespace {
 
@@ -50,14 +49,6 @@ uint64_t Num(const char* s, const char* what) {
   return v;
 }
 
-inline uint32_t XorShift32(uint32_t* s) {
-  uint32_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  return *s = x;
-}
-
 size_t SizeOf(uint32_t r, const Options& o) {
   return o.min_size + r % (o.max_size - o.min_size + 1);
 }
@@ -70,12 +61,6 @@ void* Alloc(size_t n, uint32_t tag) {
   }
   p[0] = uint8_t(tag);
   return p;
-}
-
-double Now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
 // Single-producer single-consumer ring of pointers.
@@ -96,7 +81,7 @@ uint64_t ProdCons(const Options& o) {
     ts.emplace_back([ring, &o, i] {
       uint32_t s = uint32_t(0x9E3779B9u * (i + 1));
       for (uint64_t k = 0; k < o.ops; ++k) {
-        const uint32_t r = XorShift32(&s);
+        const uint32_t r = lab::XorShift32(&s);
         void* p = Alloc(SizeOf(r, o), 0xA5);
         const uint64_t h = ring->head.load(std::memory_order_relaxed);
         while (h - ring->tail.load(std::memory_order_acquire) >= Ring::kSize) std::this_thread::yield();
@@ -134,7 +119,7 @@ uint64_t Larson(const Options& o) {
         std::vector<void*>& a = arrays[(t + round) % n];  // rotates: another thread's blocks
         uint32_t s = uint32_t(0x85EBCA6Bu * (t + 1) + round);
         for (uint64_t k = 0; k < per_round; ++k) {
-          const uint32_t r = XorShift32(&s);
+          const uint32_t r = lab::XorShift32(&s);
           void*& slot = a[r % a.size()];
           free(slot);
           slot = Alloc(SizeOf(r >> 8, o), uint8_t(r));
@@ -186,12 +171,10 @@ int main(int argc, char** argv) {
       return 4;
     }
   }
-  const double t0 = Now();
+  const double t0 = lab::NowSeconds();
   const uint64_t ops = o.mode == "prodcons" ? ProdCons(o) : Larson(o);
-  const double secs = Now() - t0;
+  const double secs = lab::NowSeconds() - t0;
   const double rate = secs > 0 ? double(ops) / secs : 0;
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
   printf("Throughput = %.0f ops/s [allocator=%s] [%s threads=%" PRIu64 " ops=%" PRIu64 "] time=%.3fs\n",
          rate, probe.allocator.c_str(), o.mode.c_str(), o.threads, ops, secs);
   if (o.json) {
@@ -199,7 +182,7 @@ int main(int argc, char** argv) {
            "\"threads\":%" PRIu64 ",\"ops\":%" PRIu64 ",\"seconds\":%.9f,\"ops_per_sec\":%.1f,"
            "\"peak_rss_kb\":%ld,\"rss_after_free_kb\":null,\"compiler\":\"gcc %s\"}\n",
            o.mode.c_str(), probe.allocator.c_str(), probe.variant.c_str(),
-           probe.owns_malloc ? "true" : "false", o.threads, ops, secs, rate, ru.ru_maxrss, __VERSION__);
+           probe.owns_malloc ? "true" : "false", o.threads, ops, secs, rate, lab::PeakRssKb(), __VERSION__);
   }
   return 0;
 }

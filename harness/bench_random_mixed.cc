@@ -6,9 +6,6 @@
 // A prefault pass of cycles/10 (seed + 0xDEADBEEF) runs first and is not drained.
 // ops/s = cycles / (main loop + final drain), CLOCK_MONOTONIC.
 // Note: upstream's "128B / 256B / ..." tables are working-set sizes (ws), not object sizes.
-#include <sys/resource.h>
-#include <time.h>
-#include <unistd.h>
 #include <valgrind/callgrind.h>
 
 #include <cerrno>
@@ -20,22 +17,15 @@
 #include <string>
 
 #include "harness/allocator_probe.h"
+#include "harness/bench_util.h"
 
 namespace {
-
-inline uint32_t XorShift32(uint32_t* s) {
-  uint32_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  return *s = x;
-}
 
 void RunCycles(void** slots, uint32_t ws, uint64_t cycles, uint32_t seed, size_t min_size,
                size_t max_size) {
   uint32_t state = seed != 0 ? seed : 1;  // xorshift32 is stuck at 0
   for (uint64_t i = 0; i < cycles; ++i) {
-    const uint32_t r = XorShift32(&state);
+    const uint32_t r = lab::XorShift32(&state);
     void*& slot = slots[r % ws];
     if (slot != nullptr) {
       free(slot);
@@ -52,28 +42,6 @@ void RunCycles(void** slots, uint32_t ws, uint64_t cycles, uint32_t seed, size_t
       static_cast<unsigned char*>(slot)[0] = static_cast<unsigned char>(r);
     }
   }
-}
-
-double Now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
-
-// Resident set now, in KiB (/proc/self/statm), and the process's peak (getrusage).
-long RssKb() {
-  FILE* f = fopen("/proc/self/statm", "r");
-  long total = 0, resident = 0;
-  if (f != nullptr) {
-    if (fscanf(f, "%ld %ld", &total, &resident) != 2) resident = 0;
-    fclose(f);
-  }
-  return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-long PeakRssKb() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_maxrss;
 }
 
 [[noreturn]] void Usage(const char* why) {
@@ -149,16 +117,16 @@ int main(int argc, char** argv) {
 
   CALLGRIND_ZERO_STATS;
   CALLGRIND_START_INSTRUMENTATION;
-  const double t0 = Now();
+  const double t0 = lab::NowSeconds();
   RunCycles(slots, ws, cycles, seed, min_size, max_size);
   for (uint32_t i = 0; i < ws; ++i) {
     free(slots[i]);
     slots[i] = nullptr;
   }
-  const double t1 = Now();
+  const double t1 = lab::NowSeconds();
   CALLGRIND_STOP_INSTRUMENTATION;
   free(slots);
-  const long rss_after_free = RssKb();
+  const long rss_after_free = lab::RssKb();
 
   const double secs = t1 - t0;
   const double ops = secs > 0 ? double(cycles) / secs : 0;
@@ -170,7 +138,7 @@ int main(int argc, char** argv) {
            "\"max_size\":%zu,\"seconds\":%.9f,\"ops_per_sec\":%.1f,\"peak_rss_kb\":%ld,"
            "\"rss_after_free_kb\":%ld,\"compiler\":\"gcc %s\"}\n",
            probe.allocator.c_str(), probe.variant.c_str(), probe.owns_malloc ? "true" : "false",
-           cycles, ws, seed, min_size, max_size, secs, ops, PeakRssKb(), rss_after_free, __VERSION__);
+           cycles, ws, seed, min_size, max_size, secs, ops, lab::PeakRssKb(), rss_after_free, __VERSION__);
   }
   return 0;
 }

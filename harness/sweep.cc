@@ -5,11 +5,7 @@
 // Every round visits every point, and at each point runs the variants in a freshly shuffled
 // order (A B C, C A B, ...), so machine drift hits all variants alike. Every raw sample is kept.
 // Writes one JSON result (schema: harness/README.md); --record stores it as a baseline.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +27,7 @@
 #include "harness/interleave.h"
 #include "harness/machine.h"
 #include "harness/result.h"
+#include "harness/subprocess.h"
 
 namespace {
 
@@ -40,7 +37,8 @@ constexpr const char* kUsage = R"(usage: sweep [options]
   --variants LIST     comma-separated configs (default e3,system,mimalloc); see
                       `bazel run //tools:variants` for hakmem configs; peers: system,
                       mimalloc, jemalloc, tcmalloc. LABEL=CONFIG measures CONFIG under the
-                      name LABEL (an A/A run: a=e3,b=e3)
+                      name LABEL (an A/A run: a=e3,b=e3); LABEL=CONFIG@DIR takes the binaries
+                      from another tree's bazel-bin (DIR holds harness/ and tools/variants.json)
   --workloads LIST    random_mixed,size_sweep,mt_prodcons,mt_larson,gbench (default all;
                       gbench: Google Benchmark micro-benchmarks, one point per benchmark)
   --rounds N          interleaved rounds, one sample per variant per point each (default 5)
@@ -52,6 +50,7 @@ constexpr const char* kUsage = R"(usage: sweep [options]
   --allow-dirty       with --record: accept a tree with uncommitted changes
   --force             with --record: replace an existing baseline
   --seed N            shuffling seed (default 1)
+  --print-machine     print this machine's metadata (JSON, with its fingerprint) and exit
   -h, --help          this text
 Exit status: 0 done, 2 bad input, 3 a benchmark failed (a partial result is still written,
 marked incomplete, and never recorded).)";
@@ -59,6 +58,7 @@ marked incomplete, and never recorded).)";
 struct Options {
   std::vector<std::string> variants = {"e3", "system", "mimalloc"};  // labels
   std::map<std::string, std::string> config_of;                       // label -> config
+  std::map<std::string, std::string> dir_of;                          // label -> bazel-bin of another tree
   std::vector<std::string> workloads = {"random_mixed", "size_sweep", "mt_prodcons", "mt_larson", "gbench"};
   int rounds = 5;
   bool rounds_set = false, quick = false, instructions = false, record = false;
@@ -127,6 +127,11 @@ Options Parse(int argc, char** argv) {
       o.allow_dirty = true;
     } else if (a == "--force") {
       o.force = true;
+    } else if (a == "--print-machine") {
+      const lab::Machine m = lab::ThisMachine();
+      fmt::print("{}\n", json{{"fingerprint", m.fingerprint}, {"cpu_model", m.cpu_model}, {"cores", m.cores},
+                               {"kernel", m.kernel}, {"libc", m.libc}}.dump());
+      std::exit(0);
     } else if (a == "--seed") {
       o.seed = uint64_t(ParseInt(value(), "--seed", 0, 1L << 40));
     } else {
@@ -138,7 +143,12 @@ Options Parse(int argc, char** argv) {
   for (auto& v : o.variants) {
     const size_t eq = v.find('=');
     const std::string label = eq == std::string::npos ? v : v.substr(0, eq);
-    const std::string config = eq == std::string::npos ? v : v.substr(eq + 1);
+    std::string config = eq == std::string::npos ? v : v.substr(eq + 1);
+    const size_t at = config.find('@');
+    if (at != std::string::npos) {
+      o.dir_of[label] = config.substr(at + 1);
+      config = config.substr(0, at);
+    }
     if (label.empty() || config.empty()) Die(2, "bad variant '" + v + "' (CONFIG or LABEL=CONFIG)");
     o.config_of[label] = config;
     v = label;
@@ -169,72 +179,9 @@ std::string Workspace() {
 }
 
 // ---- running a command with a time limit ----
-struct RunOutput {
-  int status = -1;  // exit code, or -signal
-  bool timed_out = false;
-  std::string out, err;
-};
-
-RunOutput Run(const std::vector<std::string>& argv, int timeout_sec,
-              const std::vector<std::string>& extra_env = {}) {
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) Die(3, "pipe failed");
-  const pid_t pid = fork();
-  if (pid < 0) Die(3, "fork failed");
-  if (pid == 0) {
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    for (const auto& kv : extra_env) putenv(const_cast<char*>(kv.c_str()));
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  RunOutput r;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_sec);
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0) {
-      r.timed_out = true;
-      kill(pid, SIGKILL);
-      break;
-    }
-    if (poll(fds, 2, int(std::min<long>(left, 1000))) < 0) continue;
-    for (int k = 0; k < 2; ++k) {
-      if (fds[k].fd >= 0 && (fds[k].revents & (POLLIN | POLLHUP))) {
-        char buf[4096];
-        const ssize_t n = read(fds[k].fd, buf, sizeof buf);
-        if (n <= 0) {
-          close(fds[k].fd);
-          fds[k].fd = -1;
-          --open_fds;
-        } else {
-          (k == 0 ? r.out : r.err).append(buf, size_t(n));
-        }
-      }
-    }
-  }
-  for (auto& f : fds) {
-    if (f.fd >= 0) close(f.fd);
-  }
-  int st = 0;
-  waitpid(pid, &st, 0);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
-  return r;
-}
-
-std::string LastLine(const std::string& s) {
-  std::string t = s;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  const size_t nl = t.rfind('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
+using lab::LastLine;
+using lab::RunOutput;
+RunOutput Run(const std::vector<std::string>& argv, int timeout_sec) { return lab::RunCommand(argv, timeout_sec); }
 
 // ---- the grid ----
 struct GridPoint {
@@ -274,16 +221,22 @@ std::vector<GridPoint> Grid(const Options& o) {
   return g;
 }
 
+// Where a variant's binaries live: this sweep's runfiles, or another tree's bazel-bin.
+std::string HarnessDir(const Options& o, const std::string& runfiles, const std::string& label) {
+  auto it = o.dir_of.find(label);
+  return it != o.dir_of.end() ? it->second + "/harness" : runfiles + "/harness";
+}
+
 // The program that runs a workload.
 std::string ProgramOf(const std::string& workload) {
   if (workload == "gbench") return "alloc_benchmark";
   return workload.rfind("mt_", 0) == 0 ? "bench_mt" : "bench_random_mixed";
 }
 
-std::vector<std::string> BenchArgs(const std::string& runfiles, const std::string& variant,
+std::vector<std::string> BenchArgs(const std::string& harness_dir, const std::string& variant,
                                    const GridPoint& p, const std::string& expect) {
   auto num = [&](const char* k) { return fmt::format("{:.0f}", p.params.at(k)); };
-  const std::string bin = runfiles + "/harness/" + ProgramOf(p.workload) + "." + variant;
+  const std::string bin = harness_dir + "/" + ProgramOf(p.workload) + "." + variant;
   if (p.workload == "gbench") {
     return {bin, "--benchmark_format=json", fmt::format("--benchmark_min_time={}", p.params.at("min_time"))};
   }
@@ -428,11 +381,12 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> bins;
   for (const auto& label : o.variants) {
     const std::string& v = o.config_of.at(label);
+    const std::string hdir = HarnessDir(o, rf, label);
     for (const char* program : {"bench_random_mixed", "bench_mt", "alloc_benchmark"}) {
-      const std::string b = rf + "/harness/" + program + "." + v;
+      const std::string b = hdir + "/" + program + "." + v;
       if (access(b.c_str(), X_OK) != 0) Die(2, "no binary for variant " + v + ": " + b);
     }
-    const std::string bin = rf + "/harness/bench_random_mixed." + v;
+    const std::string bin = hdir + "/bench_random_mixed." + v;
     bins[label] = bin;
     const std::string expect = peers.count(v) ? v : "hakmem";
     const RunOutput r = Run({bin, "1000", "16", "1", "--json", "--expect", expect}, o.timeout_sec);
@@ -441,9 +395,23 @@ int main(int argc, char** argv) {
     if (!parsed) Die(2, fmt::format("variant {}: no JSON record in its output", v));
     const json& rec = *parsed;
     lab::VariantInfo info{label, rec["allocator"], rec["variant"], rec["compiler"]};
-    if (expect == "hakmem" && info.switches != expect_switches[v]) {
-      Die(2, fmt::format("variant {}: binary reports switches '{}' but variants.bzl says '{}'", v,
-                         info.switches, expect_switches[v]));
+    // A binary from another tree is checked against that tree's own variants.bzl.
+    std::string want = expect_switches[v];
+    if (o.dir_of.count(label)) {
+      std::ifstream f(o.dir_of.at(label) + "/tools/variants.json");
+      json other;
+      try {
+        f >> other;
+      } catch (const std::exception&) {
+        Die(2, "variant " + label + ": cannot read " + o.dir_of.at(label) + "/tools/variants.json");
+      }
+      for (const auto& ov : other["variants"]) {
+        if (ov["name"] == v) want = ov["variant_string"];
+      }
+    }
+    if (expect == "hakmem" && info.switches != want) {
+      Die(2, fmt::format("variant {}: binary reports switches '{}' but variants.bzl says '{}'", label,
+                         info.switches, want));
     }
     result.variants.push_back(info);
   }
@@ -469,7 +437,7 @@ int main(int argc, char** argv) {
   const size_t total = size_t(o.rounds) * grid.size() * o.variants.size() +
                        (o.instructions ? single_thread_points * o.variants.size() : 0);
   for (const auto& v : o.variants) {
-    if (o.instructions && access((rf + "/harness/fastpath_probe." + o.config_of.at(v)).c_str(), X_OK) != 0) {
+    if (o.instructions && access((HarnessDir(o, rf, v) + "/fastpath_probe." + o.config_of.at(v)).c_str(), X_OK) != 0) {
       Die(2, "no fastpath_probe binary for variant " + v);
     }
   }
@@ -497,7 +465,7 @@ int main(int argc, char** argv) {
         if (g.workload == "gbench") {
           const std::string& cfg = o.config_of.at(v);
           const std::string expect = peers.count(cfg) ? (cfg == "system" ? "glibc" : cfg) : "hakmem";
-          const RunOutput r = Run(BenchArgs(rf, o.config_of.at(v), g, expect), o.timeout_sec);
+          const RunOutput r = Run(BenchArgs(HarnessDir(o, rf, v), o.config_of.at(v), g, expect), o.timeout_sec);
           json d;
           try {
             d = json::parse(r.out);
@@ -535,7 +503,7 @@ int main(int argc, char** argv) {
         }
         lab::Point& p = points[KeyOf(g, v)];
         const std::string& cfg = o.config_of.at(v);
-        const RunOutput r = Run(BenchArgs(rf, cfg, g, peers.count(cfg) ? cfg : "hakmem"), o.timeout_sec);
+        const RunOutput r = Run(BenchArgs(HarnessDir(o, rf, v), cfg, g, peers.count(cfg) ? cfg : "hakmem"), o.timeout_sec);
         if (r.timed_out || r.status != 0) {
           fail(fmt::format("{} {} variant {} round {}: {}", g.workload, p.ParamString(), v, round + 1,
                            r.timed_out ? fmt::format("timed out after {}s", o.timeout_sec)
@@ -569,7 +537,7 @@ int main(int argc, char** argv) {
         // Threads interleave (no single deterministic count); gbench picks its own iterations.
         if (g.workload.rfind("mt_", 0) == 0 || g.workload == "gbench") continue;
         const std::string& cfg = o.config_of.at(v);
-        const double ir = CallgrindTotal(BenchArgs(rf, cfg, small, peers.count(cfg) ? cfg : "hakmem"),
+        const double ir = CallgrindTotal(BenchArgs(HarnessDir(o, rf, v), cfg, small, peers.count(cfg) ? cfg : "hakmem"),
                                          {"--instr-atstart=no"}, o.timeout_sec * 20, &err);
         if (ir < 0) {
           fail(fmt::format("callgrind on {} {}: {}", v, Label(g), err));
@@ -583,7 +551,7 @@ int main(int argc, char** argv) {
     // One tiny malloc hit and one tiny free hit: toggled windows minus an empty window.
     for (const auto& v : o.variants) {
       if (!result.complete) break;
-      const std::string probe = rf + "/harness/fastpath_probe." + o.config_of.at(v);
+      const std::string probe = HarnessDir(o, rf, v) + "/fastpath_probe." + o.config_of.at(v);
       double totals[3];
       const char* modes[3] = {"empty", "malloc", "free"};
       for (int m = 0; m < 3 && result.complete; ++m) {

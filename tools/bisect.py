@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Binary search over the history's ordered states for the first one the gate calls a regression.
+
+  bazel run //tools:bisect -- --good phase7 --bad e2 [--quick] [--no-cache]
+
+Each probe runs //ci:gate with --base-config GOOD --head-config STATE (measured interleaved on
+this machine) and counts exit 1 as bad. Fast-path budgets are absolute and older states never met
+them, so probes judge throughput and instruction growth relative to GOOD only. Probe verdicts are
+cached in baselines/bisect/<machine>/<good>__<state>.json (commit ids of both in the file).
+States come from allocator/variants.bzl, in order (real git commits of this repository are not
+bisected by this tool: use `git bisect run` with `bazel run //ci:gate -- --base GOOD --head HEAD`).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labdata  # noqa: E402
+import variants as variants_mod  # noqa: E402
+
+
+def log(msg):
+    print("bisect: " + msg, file=sys.stderr, flush=True)
+
+
+def probe(good, state, args, cache_dir, no_budget_file):
+    cache = os.path.join(cache_dir, "%s__%s.json" % (good["name"], state["name"]))
+    if not args.no_cache and os.path.exists(cache):
+        with open(cache) as f:
+            verdict = json.load(f)
+        log("%s: cached verdict (%s)" % (state["name"], verdict["headline"]))
+        return verdict
+    fd, out = tempfile.mkstemp(prefix="hakmem-bisect-", suffix=".json")
+    os.close(fd)
+    cmd = [labdata.runfile("ci/gate"), "--base-config", good["name"], "--head-config", state["name"],
+           "--budgets", no_budget_file, "--json", out]
+    if args.quick:
+        cmd.append("--quick")
+    log("probing %s (%s) against %s" % (state["name"], state["commit"], good["name"]))
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL)
+    if proc.returncode == 2:
+        raise labdata.LabError("the gate failed while probing %s (see above)" % state["name"])
+    with open(out) as f:
+        verdict = json.load(f)
+    os.unlink(out)
+    verdict["good_commit"], verdict["state_commit"] = good["commit"], state["commit"]
+    labdata.write_atomic(cache, json.dumps(verdict, indent=1) + "\n")
+    return verdict
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    ap.add_argument("--good", required=True, help="a state known good (e.g. phase7)")
+    ap.add_argument("--bad", required=True, help="a later state known bad (e.g. e2)")
+    ap.add_argument("--quick", action="store_true", help="CI-sized gate runs")
+    ap.add_argument("--no-cache", action="store_true", help="measure every probe again")
+    args = ap.parse_args(argv)
+    states = [v for v in variants_mod.load()["VARIANTS"] if v.get("history", True)]
+    names = [v["name"] for v in states]
+    for which in (args.good, args.bad):
+        if which not in names:
+            raise labdata.LabError("unknown state '%s'; the history is: %s" % (which, " ".join(names)))
+    lo, hi = names.index(args.good), names.index(args.bad)
+    if lo >= hi:
+        raise labdata.LabError("--good (%s) must come before --bad (%s) in the history" % (args.good, args.bad))
+    fp = json.loads(subprocess.run([labdata.runfile("harness/sweep"), "--print-machine"], capture_output=True,
+                                   text=True, check=True).stdout)["fingerprint"]
+    cache_dir = os.path.join(labdata.workspace_root(), "baselines", "bisect", fp)
+    os.makedirs(cache_dir, exist_ok=True)
+    fd, no_budget = tempfile.mkstemp(suffix=".json")
+    with os.fdopen(fd, "w") as f:
+        f.write("{}\n")
+    good = states[lo]
+    verdicts = {}
+    bad_v = probe(good, states[hi], args, cache_dir, no_budget)
+    verdicts[hi] = bad_v
+    if bad_v["exit_code"] != 1:
+        raise labdata.LabError("%s does not regress against %s here (%s): nothing to bisect" % (
+            args.bad, args.good, bad_v["headline"]))
+    steps = 0
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        v = probe(good, states[mid], args, cache_dir, no_budget)
+        verdicts[mid] = v
+        steps += 1
+        if v["exit_code"] == 1:
+            hi = mid
+        else:
+            lo = mid
+    culprit, v = states[hi], verdicts[hi]
+    print("first bad state: %s (%s, %s): %s" % (culprit["name"], culprit["commit"], culprit["date"], culprit["title"]))
+    print("last good state: %s (%s)" % (states[lo]["name"], states[lo]["commit"]))
+    print("evidence (gate, %s -> %s): %s" % (args.good, culprit["name"], v["headline"]))
+    for p in v["points"]:
+        if p["time"] == "REGRESSION" or p["instructions"] == "REGRESSION":
+            print("  %-26s x%.3f  p=%.4f  time %s, instructions %s -> %s" % (
+                p["point"], p["ratio"], p["p_value"], p["time"], p.get("base_instructions_per_op"),
+                p.get("head_instructions_per_op")))
+    print("(%d probe(s) after checking --bad; verdicts cached in %s)" % (steps, cache_dir))
+    os.unlink(no_budget)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except labdata.LabError as e:
+        print("bisect: %s" % e, file=sys.stderr)
+        sys.exit(2)
