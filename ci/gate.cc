@@ -211,6 +211,27 @@ std::string BuildRevision(const std::string& ws, const std::string& sha, const s
   return dir + "/bazel-bin";
 }
 
+// Measures `variants` with the sweep and compares `base_label` with `head_label`; while points
+// are inconclusive and the time budget allows, measures 5 more rounds and merges the samples.
+gate::Comparison MeasureAdaptively(const Options& o, const std::string& runfiles, const gate::Config& config,
+                                   const std::string& variants, const std::string& base_label,
+                                   const std::string& head_label) {
+  const auto start = std::chrono::steady_clock::now();
+  lab::Result r = Sweep(o, runfiles, variants, o.timing ? 5 : 1, /*instructions=*/true);
+  gate::Comparison cmp = gate::Compare(r, base_label, r, head_label, config, o.timing);
+  while (o.timing && gate::Decide(cmp).inconclusive > 0) {
+    const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (spent > o.budget_seconds) {
+      fmt::print(stderr, "gate: time budget of {}s spent; inconclusive points stay inconclusive\n", o.budget_seconds);
+      break;
+    }
+    fmt::print(stderr, "gate: {} inconclusive point(s): 5 more rounds\n", gate::Decide(cmp).inconclusive);
+    Merge(&r, Sweep(o, runfiles, variants, 5, /*instructions=*/false));
+    cmp = gate::Compare(r, base_label, r, head_label, config, o.timing);
+  }
+  return cmp;
+}
+
 void WriteOrDie(const std::string& path, const std::string& text) {
   std::string err;
   if (!lab::WriteFileAtomic(path, text, &err)) Die(err);
@@ -257,9 +278,9 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "gate: base {}: no baseline for this machine ({}): measuring it, interleaved with the head\n",
                  base_sha.substr(0, 10), fp);
       const std::string base_bin = BuildRevision(ws, base_sha, o.rev_config);
-      lab::Result r = Sweep(o, runfiles,
-                            "base=" + o.rev_config + "@" + base_bin + ",head=" + o.rev_config + "@" + head_bin, 5, true);
-      cmp = gate::Compare(r, "base", r, "head", config, o.timing);
+      cmp = MeasureAdaptively(o, runfiles, config,
+                              "base=" + o.rev_config + "@" + base_bin + ",head=" + o.rev_config + "@" + head_bin,
+                              "base", "head");
     }
     cmp.base_name = o.rev_config + "@" + base_sha.substr(0, 10);
     cmp.head_name = o.rev_config + "@" + head_sha.substr(0, 10);
@@ -273,25 +294,9 @@ int main(int argc, char** argv) {
                         OnlyVariant(head, o.head_variant, o.head_result), config, o.timing);
   } else {
     if (o.base_config == o.head_config) fmt::print(stderr, "gate: A/A run: {} against itself\n", o.base_config);
-    const auto start = std::chrono::steady_clock::now();
     fmt::print(stderr, "gate: measuring {} (base) and {} (head) interleaved on this machine\n", o.base_config, o.head_config);
     const std::string variants = BaseLabel(o) + "=" + o.base_config + "," + HeadLabel(o) + "=" + o.head_config;
-    lab::Result r = Sweep(o, runfiles, variants, o.timing ? 5 : 1, /*instructions=*/true);
-    auto compare = [&] {
-      // Both configs live in one result; "A/A" compares a config with itself under two names.
-      return gate::Compare(r, BaseLabel(o), r, HeadLabel(o), config, o.timing);
-    };
-    cmp = compare();
-    while (o.timing && gate::Decide(cmp).inconclusive > 0) {
-      const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (spent > o.budget_seconds) {
-        fmt::print(stderr, "gate: time budget of {}s spent; inconclusive points stay inconclusive\n", o.budget_seconds);
-        break;
-      }
-      fmt::print(stderr, "gate: {} inconclusive point(s): 5 more rounds\n", gate::Decide(cmp).inconclusive);
-      Merge(&r, Sweep(o, runfiles, variants, 5, /*instructions=*/false));
-      cmp = compare();
-    }
+    cmp = MeasureAdaptively(o, runfiles, config, variants, BaseLabel(o), HeadLabel(o));
   }
   const gate::Decision d = gate::Decide(cmp);
   fmt::print("{}", gate::RenderTable(cmp, d));

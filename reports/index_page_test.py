@@ -32,7 +32,7 @@ class IndexPageTest(unittest.TestCase):
             for p in r["points"]:
                 p["variant"] = s["name"]
             r["fastpath_instructions"] = {s["name"]: {"malloc_hit": 20, "free_hit": 31}}
-        verdict = {"exit_code": 1, "headline": "FAIL: 4 regression(s)", "improvements": 0,
+        verdict = {"exit_code": 1, "headline": "FAIL: 4 regression(s)", "regressions": 4, "improvements": 0,
                    "points": [{"point": "random_mixed ws=128", "time": "REGRESSION", "instructions": "ok"}]}
         summary = {"machine": base["machine"], "headline_ops": [40e6, 32e6], "change_points": ["e2"],
                    "steps": [{"from": "e1", "to": "e2", "verdict": verdict}]}

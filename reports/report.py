@@ -4,6 +4,7 @@ Every function takes already-loaded results (tools/labdata.load_result) and writ
 build_history_report() writes reports/out/index.html around them.
 """
 import html
+import math
 import os
 import statistics
 
@@ -11,6 +12,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
 from labdata import point_label  # noqa: E402
 
@@ -24,6 +27,19 @@ def _points(result, workload, variant=None):
 def _ci(p):
     lo, hi = p.get("ci95", [p["median"], p["median"]])
     return max(0.0, p["median"] - lo), max(0.0, hi - p["median"])
+
+
+def _log_ticks(ax, values):
+    """Readable ticks on a log axis: 1-2-5 steps (plus 3, 4, 6, 8 inside one decade)."""
+    lo, hi = min(values), max(values)
+    steps = [1, 2, 3, 4, 5, 6, 8] if hi / lo < 10 else [1, 2, 5]
+    ticks, decade = [], 10.0 ** math.floor(math.log10(lo))
+    while decade <= hi * 10:
+        ticks += [decade * s for s in steps if lo / 1.5 <= decade * s <= hi * 1.5]
+        decade *= 10
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: "%g" % v))
+    ax.yaxis.set_minor_locator(NullLocator())
 
 
 def trend_plot(labels, results, out_png, workload="random_mixed", regressed=(), title=None,
@@ -40,6 +56,9 @@ def trend_plot(labels, results, out_png, workload="random_mixed", regressed=(), 
             if k not in keys:
                 keys.append(k)
     xs = list(range(len(labels)))
+    many = len(keys) > len(COLORS)
+    cmap = plt.get_cmap("viridis")
+    all_ys = []
     for ci, key in enumerate(keys):
         ys, lo, hi, xs_used = [], [], [], []
         for x, r in enumerate(results):
@@ -59,21 +78,29 @@ def trend_plot(labels, results, out_png, workload="random_mixed", regressed=(), 
                 lo.append(d_lo / 1e6)
                 hi.append(d_hi / 1e6)
             xs_used.append(x)
+        all_ys.extend(y for y in ys if y > 0)
         if ys:
-            ax.errorbar(xs_used, ys, yerr=[lo, hi], marker="o", capsize=3, color=COLORS[ci % len(COLORS)],
+            color = cmap(ci / max(1, len(keys) - 1)) if many else COLORS[ci % len(COLORS)]
+            ax.errorbar(xs_used, ys, yerr=[lo, hi], marker="o", ms=4 if many else 6, capsize=3, color=color,
                         label=key)
     for x in regressed:
         ax.axvspan(x - 0.5, x + 0.5, color="#d62728", alpha=0.12, lw=0)
-        ax.annotate("gate: regression", (x, 1.0), xycoords=("data", "axes fraction"), ha="center", va="bottom",
-                    color="#d62728", fontsize=8)
-    ax.set_yscale("log")
+    if metric != "instr" and all_ys:  # throughput spans decades: log; instructions read better linear
+        ax.set_yscale("log")
+        _log_ticks(ax, all_ys)
     ax.set_xticks(xs)
     ax.set_xticklabels(labels, fontsize=8)
     ax.set_ylabel("instructions per operation (callgrind)" if metric == "instr" else "throughput (M ops/s, median, 95% CI)")
-    ax.set_title(title or ("%s: %s per state" % (workload, "instructions/op" if metric == "instr" else "ops/s")),
-                 pad=18)
+    ax.set_title(title or ("%s: %s per state" % (workload, "instructions/op" if metric == "instr" else "ops/s")))
     ax.grid(True, which="both", axis="y", alpha=0.3)
-    ax.legend(fontsize=8, title="point", loc="best")
+    handles, names = ax.get_legend_handles_labels()
+    if regressed:
+        handles.append(Patch(color="#d62728", alpha=0.12))
+        names.append("step the gate failed")
+    if many:  # outside the axes, so no line hides behind it
+        ax.legend(handles, names, fontsize=7, title="point", loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=2)
+    else:
+        ax.legend(handles, names, fontsize=8, title="point", loc="best")
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)
     plt.close(fig)
@@ -123,6 +150,7 @@ def sweep_plot(result, out_png, title=None):
                     ha="right", va="top", color="#666")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    _log_ticks(ax, [p["median"] / 1e6 for p in result["points"] if p["workload"] == "size_sweep"])
     ax.set_xlabel("object size (bytes, min = max)")
     ax.set_ylabel("throughput (M ops/s, median, 95% CI)")
     ax.set_title(title or "Size sweep: every tier, each allocator")
@@ -203,9 +231,11 @@ def build_history_report(store, states, results, routes, summary, out_dir):
     trend_plot(labels, res, os.path.join(out_dir, "trend_size_sweep.png"), "size_sweep", regressed,
                "Size sweep throughput per state (object sizes)")
     routes_plot(labels, [routes[v["name"]] for v in states], os.path.join(out_dir, "routes.png"))
-    # A/B of the step the gate failed first (the regression), or of the first step.
+    # A/B of the step the gate failed on most points (the regression), or of the first step.
     ab_png = None
-    first = next((s for s in summary["steps"] if s["verdict"]["exit_code"] == 1), summary["steps"][0] if summary["steps"] else None)
+    failed = [s for s in summary["steps"] if s["verdict"]["exit_code"] == 1]
+    first = max(failed, key=lambda s: s["verdict"]["regressions"]) if failed else (
+        summary["steps"][0] if summary["steps"] else None)
     if first:
         ab_png = ab_plot(results[first["from"]], results[first["to"]], first["from"], first["to"], first["verdict"],
                          os.path.join(out_dir, "ab_%s_%s.png" % (first["from"], first["to"])))

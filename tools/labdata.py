@@ -25,14 +25,28 @@ def workspace_root():
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def runfiles_root():
+    """The runfiles tree this tool runs from. Bazel 4's Python stub does not export RUNFILES_DIR,
+    so it is derived from this file (<root>/hakmem_lab/tools/labdata.py) and exported, so that the
+    C++ programs this tool starts (sweep, gate) find their data in the same tree."""
+    root = os.environ.get("RUNFILES_DIR") or os.environ.get("TEST_SRCDIR")
+    if not root:
+        here = os.path.dirname(os.path.abspath(__file__))
+        cand = os.path.dirname(os.path.dirname(here))
+        if os.path.basename(os.path.dirname(here)) == "hakmem_lab" and cand.endswith(".runfiles"):
+            root = cand
+    if root:
+        os.environ["RUNFILES_DIR"] = root
+    return root
+
+
 def runfile(path):
     """A file of the lab from the runfiles tree (bazel run / test), e.g. 'harness/sweep'."""
-    bases = [os.environ.get("RUNFILES_DIR", ""), os.environ.get("TEST_SRCDIR", "")]
-    for base in bases:
-        if base:
-            cand = os.path.join(base, "hakmem_lab", path)
-            if os.path.exists(cand):
-                return cand
+    root = runfiles_root()
+    if root:
+        cand = os.path.join(root, "hakmem_lab", path)
+        if os.path.exists(cand):
+            return cand
     raise LabError("%s: not found in the runfiles (run me with bazel run)" % path)
 
 
@@ -106,7 +120,17 @@ def load_result(path):
             raise LabError("%s: %s: duplicated point" % (path, where))
         keys.add(key)
         p["median"] = statistics.median(samples)  # recomputed, never trusted
+        p["ci95"] = bootstrap_ci(samples)
     return data
+
+
+def bootstrap_ci(samples, iters=1000, seed=0x5EED):
+    """Percentile bootstrap 95% interval of the median (as harness/stats.cc, own seed)."""
+    import random
+    rng = random.Random(seed)
+    n = len(samples)
+    meds = sorted(statistics.median(rng.choice(samples) for _ in range(n)) for _ in range(iters))
+    return [meds[int(0.025 * (iters - 1))], meds[int(math.ceil(0.975 * (iters - 1)))]]
 
 
 def point_label(p):
