@@ -85,7 +85,8 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="CI-sized grid and rounds")
     ap.add_argument("--remeasure", action="store_true", help="measure every state again, even if stored")
     ap.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 5, quick 5)")
-    ap.add_argument("--workloads", default="random_mixed,size_sweep", help="sweep workloads (default %(default)s)")
+    ap.add_argument("--workloads", default=None,
+                    help="sweep workloads (default random_mixed,size_sweep; --quick: random_mixed)")
     ap.add_argument("--no-report", action="store_true", help="do not draw reports/out")
     args = ap.parse_args(argv)
     if args.rounds is not None and args.rounds < 3:
@@ -95,7 +96,9 @@ def main(argv=None):
     data = variants_mod.load()
     states = [v for v in data["VARIANTS"] if v.get("history", True)]
     m = machine()
-    store = os.path.join(root, "baselines", "history", m["fingerprint"])
+    # Quick runs are stored apart: they must never replace (or be mistaken for) a full run.
+    store = os.path.join(root, "baselines", "history", m["fingerprint"], *(["quick"] if args.quick else []))
+    workloads = args.workloads or ("random_mixed" if args.quick else "random_mixed,size_sweep")
     os.makedirs(store, exist_ok=True)
     files = {v["name"]: os.path.join(store, "%s.json" % v["commit"]) for v in states}
 
@@ -107,7 +110,7 @@ def main(argv=None):
         log("measuring %d state(s), interleaved: %s" % (len(todo), ", ".join(todo)))
         fd, out = tempfile.mkstemp(prefix="hakmem-history-", suffix=".json")
         os.close(fd)
-        cmd = [labdata.runfile("harness/sweep"), "--variants", ",".join(todo), "--workloads", args.workloads,
+        cmd = [labdata.runfile("harness/sweep"), "--variants", ",".join(todo), "--workloads", workloads,
                "--rounds", str(args.rounds or 5), "--instructions", "--out", out]
         if args.quick:
             cmd.append("--quick")
