@@ -146,8 +146,8 @@ def sweep_plot(result, out_png, title=None):
         ax.errorbar(xs, ys, yerr=err, marker="o", ms=4, capsize=2, label=v["name"], color=COLORS[ci % len(COLORS)])
     for edge, name in ((1024, "tiny | pool"), (53248, "pool | mid"), (2 << 20, "mid | large")):
         ax.axvline(edge, color="#999", ls=":", lw=1)
-        ax.annotate(name, (edge, 0.98), xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
-                    ha="right", va="top", color="#666")
+        ax.annotate(name, (edge, 0.02), xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
+                    ha="right", va="bottom", color="#666")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     _log_ticks(ax, [p["median"] / 1e6 for p in result["points"] if p["workload"] == "size_sweep"])
@@ -217,8 +217,18 @@ th{{background:#f0f0f0}}.bad{{color:#c00;font-weight:bold}}.good{{color:#070}}im
 """
 
 
-def build_history_report(store, states, results, routes, summary, out_dir):
-    """reports/out/index.html with every plot of the history replay (files relative to it)."""
+def merge_results(parts):
+    """One result holding the variants and points of several (for plots across files)."""
+    out = dict(parts[0])
+    out["variants"] = [v for r in parts for v in r["variants"]]
+    out["points"] = [p for r in parts for p in r["points"]]
+    return out
+
+
+def build_history_report(store, states, results, routes, summary, out_dir, peers=None):
+    """reports/out/index.html with every plot of the history replay (files relative to it).
+
+    `peers`: a result with the same workloads on the peer allocators, measured in the same run."""
     os.makedirs(out_dir, exist_ok=True)
     labels = ["%s\n%s\n%s" % (v["name"], v["commit"][:10], v["date"]) for v in states]
     step_verdicts = {s["to"]: s["verdict"] for s in summary["steps"]}
@@ -239,6 +249,15 @@ def build_history_report(store, states, results, routes, summary, out_dir):
     if first:
         ab_png = ab_plot(results[first["from"]], results[first["to"]], first["from"], first["to"], first["verdict"],
                          os.path.join(out_dir, "ab_%s_%s.png" % (first["from"], first["to"])))
+    sweep_png = None
+    if peers is not None:
+        names = [n for n in ("phase7", "e2", "e3") if n in results]
+        both = merge_results([results[n] for n in names] + [peers])
+        if any(p["workload"] == "size_sweep" for p in both["points"]):
+            same_run = all(results[n]["started_at"] == peers["started_at"] for n in names)
+            sweep_png = sweep_plot(both, os.path.join(out_dir, "sweep_peers.png"),
+                                   "Size sweep: %s and the peers, %s" % (", ".join(names), "measured in one interleaved run"
+                                                                         if same_run else "peers measured in a separate run"))
     rows = []
     series = summary["headline_ops"]
     for i, v in enumerate(states):
@@ -266,6 +285,8 @@ def build_history_report(store, states, results, routes, summary, out_dir):
             "<h2>Size sweep per state</h2><img src=\"trend_size_sweep.png\" alt=\"size sweep trend\">",
             "<h2>Where frees went</h2><p>The seeds' 2025-11-09 finding (\"100% ss_hit, 0% header_fast\") "
             "is the phase7_broken bar.</p><img src=\"routes.png\" alt=\"route mix\">"]
+    if sweep_png:
+        body.append("<h2>Every tier against the peers</h2><img src=\"sweep_peers.png\" alt=\"size sweep with peers\">")
     if ab_png:
         body.append("<h2>A/B of %s -> %s</h2><img src=\"%s\" alt=\"A/B\">" % (
             html.escape(first["from"]), html.escape(first["to"]), os.path.basename(ab_png)))

@@ -102,7 +102,11 @@ def main(argv=None):
     os.makedirs(store, exist_ok=True)
     files = {v["name"]: os.path.join(store, "%s.json" % v["commit"]) for v in states}
 
+    peers = [p for p in data["IMPLS"] if p != "hakmem"]
+    peers_file = os.path.join(store, "peers.json")  # the same workloads on glibc, mimalloc, ...
     todo = [v["name"] for v in states if args.remeasure or not os.path.exists(files[v["name"]])]
+    if args.remeasure or not os.path.exists(peers_file):
+        todo += peers
     reused = [v["name"] for v in states if v["name"] not in todo]
     if reused:
         log("reusing stored measurements of this machine for: %s (--remeasure to redo)" % ", ".join(reused))
@@ -119,8 +123,17 @@ def main(argv=None):
             raise labdata.LabError("the sweep failed (exit %d); nothing was stored" % proc.returncode)
         result = labdata.load_result(out)
         os.unlink(out)
-        for name, r in split_by_variant(result).items():
-            labdata.write_atomic(files[name], json.dumps(r, indent=1) + "\n")
+        parts = split_by_variant(result)
+        for name, r in parts.items():
+            if name in files:
+                labdata.write_atomic(files[name], json.dumps(r, indent=1) + "\n")
+        if any(p in parts for p in peers):
+            merged = dict(result)
+            merged["variants"] = [v for v in result["variants"] if v["name"] in peers]
+            merged["points"] = [p for p in result["points"] if p["variant"] in peers]
+            merged["fastpath_instructions"] = {k: x for k, x in result.get("fastpath_instructions", {}).items()
+                                               if k in peers}
+            labdata.write_atomic(peers_file, json.dumps(merged, indent=1) + "\n")
     results = {v["name"]: labdata.load_result(files[v["name"]]) for v in states}
 
     # Route mix of every state (stats=on builds), for the report.
@@ -185,7 +198,7 @@ def main(argv=None):
         sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "reports"))
         import report  # noqa: E402
         index = report.build_history_report(store, states, results, routes, summary,
-                                            os.path.join(root, "reports", "out"))
+                                            os.path.join(root, "reports", "out"), labdata.load_result(peers_file))
         print("report: %s" % index)
     print("history: done in %.0fs" % (time.time() - start))
     return 0
