@@ -42,10 +42,8 @@ struct Options {
 }
 
 uint64_t Num(const char* s, const char* what) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = strtoull(s, &end, 10);
-  if (errno || end == s || *end || s[0] == '-') Usage((std::string("bad ") + what + ": " + s).c_str());
+  uint64_t v = 0;
+  if (!lab::ParseU64(s, &v)) Usage((std::string("bad ") + what + ": " + s).c_str());
   return v;
 }
 

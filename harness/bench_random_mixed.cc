@@ -58,12 +58,8 @@ void RunCycles(void** slots, uint32_t ws, uint64_t cycles, uint32_t seed, size_t
 }
 
 uint64_t ParseU64(const char* s, const char* what) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = strtoull(s, &end, 10);
-  if (errno != 0 || end == s || *end != '\0' || s[0] == '-') {
-    Usage((std::string("bad ") + what + ": '" + s + "'").c_str());
-  }
+  uint64_t v = 0;
+  if (!lab::ParseU64(s, &v)) Usage((std::string("bad ") + what + ": '" + s + "'").c_str());
   return v;
 }
 

@@ -7,8 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 
 namespace lab {
 
@@ -42,6 +44,16 @@ inline long PeakRssKb() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   return ru.ru_maxrss;
+}
+
+// A whole non-negative decimal number, or false (no sign, no trailing characters, no overflow).
+inline bool ParseU64(const char* s, uint64_t* out) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = strtoull(s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || s[0] == '-') return false;
+  *out = v;
+  return true;
 }
 
 }  // namespace lab

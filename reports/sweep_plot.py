@@ -29,8 +29,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except labdata.LabError as e:
-        print("sweep_plot: %s" % e, file=sys.stderr)
-        sys.exit(2)
+    labdata.run_main(main, "sweep_plot")

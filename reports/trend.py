@@ -43,8 +43,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except labdata.LabError as e:
-        print("trend: %s" % e, file=sys.stderr)
-        sys.exit(2)
+    labdata.run_main(main, "trend")

@@ -205,8 +205,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except labdata.LabError as e:
-        print("history: %s" % e, file=sys.stderr)
-        sys.exit(2)
+    labdata.run_main(main, "history")

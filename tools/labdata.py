@@ -18,6 +18,16 @@ class LabError(Exception):
     """A problem with the lab's input: printed as one line, exit status 2."""
 
 
+def run_main(main, name):
+    """Runs a tool's main(); a LabError becomes one line on stderr and exit status 2."""
+    import sys
+    try:
+        sys.exit(main())
+    except LabError as e:
+        print("%s: %s" % (name, e), file=sys.stderr)
+        sys.exit(2)
+
+
 def workspace_root():
     root = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
     if root:
