@@ -31,7 +31,8 @@ Route Classify(uintptr_t a);
 // Usable size of one of our pointers (0 for foreign or invalid ones).
 size_t UsableSize(const void* p);
 
-// ---- malloc fast path: tiny size -> class, pop the TLS list. Budget: ~10 instructions. ----
+// ---- malloc fast path: tiny size -> class, pop the TLS list. Budget: 20 instructions per call
+// (ci/fastpath_budgets.json; call, frame setup and return included). ----
 HAK_FAST_PATH void* MallocFast(size_t n) {
   if (HAK_LIKELY(n <= kTinyMaxSize)) {
     const int c = TinyClassOf(n);
@@ -56,8 +57,9 @@ HAK_FAST_PATH void TinyPush(void* p, int c, uint8_t h) {
   ++tc.count[c];
 }
 
-// ---- free fast path: header byte -> class, push the TLS list. Budget: ~14 instructions
-// (E3). Each switch below adds exactly the work the history had at this point. ----
+// ---- free fast path: header byte -> class, push the TLS list. Budget: 31 instructions per call
+// in E3 (ci/fastpath_budgets.json). Each switch below adds exactly the work the history had at
+// this point. ----
 HAK_FAST_PATH void FreeFast(void* p) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
 #if HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_SUPERSLAB
