@@ -135,15 +135,7 @@ const char* Name(Verdict v) {
   return "?";
 }
 
-std::string PointName(const lab::Point& p) {
-  std::string label;
-  if (p.workload == "size_sweep") label = fmt::format("size={:.0f}", p.params.at("min_size"));
-  else if (p.workload == "random_mixed") label = fmt::format("ws={:.0f}", p.params.at("ws"));
-  else if (p.workload.rfind("mt_", 0) == 0) label = fmt::format("threads={:.0f}", p.params.at("threads"));
-  else if (p.params.count("arg")) label = fmt::format("arg={:.0f}", p.params.at("arg"));
-  else label = p.ParamString();
-  return p.workload + " " + label;
-}
+std::string PointName(const lab::Point& p) { return p.workload + " " + lab::PointLabel(p.workload, p.params); }
 
 // ---- comparison ----
 Comparison Compare(const lab::Result& base, const std::string& base_variant, const lab::Result& head,

@@ -41,6 +41,8 @@ options:
   --budget-seconds N   while points are inconclusive, measure more rounds up to N seconds (300)
   --gate-config FILE   thresholds (default ci/gate.json)
   --budgets FILE       fast-path instruction budgets (default ci/fastpath_budgets.json)
+  --no-budgets         judge fast paths relative to the base only (history, bisect: old states
+                       never met today's absolute budgets)
   --markdown FILE      write the PR-comment summary there (also appended to $GITHUB_STEP_SUMMARY)
   --json FILE          write the verdict as JSON
 Exit status: 0 pass, 1 regression, 2 bad input or failed run.)";
@@ -60,7 +62,7 @@ struct Options {
   bool remeasure = false;
   std::string base_config, head_config, base_result, head_result, base_variant, head_variant;
   std::string workloads = "random_mixed,size_sweep", gate_config, budgets, markdown, json_out;
-  bool quick = false, timing = true;
+  bool quick = false, timing = true, no_budgets = false;
   int budget_seconds = 300;
 };
 
@@ -92,6 +94,7 @@ Options Parse(int argc, char** argv) {
     else if (a == "--json") o.json_out = val();
     else if (a == "--quick") o.quick = true;
     else if (a == "--no-timing") o.timing = false;
+    else if (a == "--no-budgets") o.no_budgets = true;
     else if (a == "--budget-seconds") {
       const std::string v = val();
       char* end = nullptr;
@@ -246,7 +249,7 @@ int main(int argc, char** argv) {
   std::string err;
   const std::string gate_json = o.gate_config.empty() ? runfiles + "/hakmem_lab/ci/gate.json" : o.gate_config;
   const std::string budgets = o.budgets.empty() ? runfiles + "/hakmem_lab/ci/fastpath_budgets.json" : o.budgets;
-  if (!gate::LoadConfig(gate_json, budgets, &config, &err)) Die(err);
+  if (!gate::LoadConfig(gate_json, o.no_budgets ? "" : budgets, &config, &err)) Die(err);
 
   gate::Comparison cmp;
   if (!o.base_rev.empty()) {

@@ -25,6 +25,23 @@ std::string Point::ParamString() const {
   return s;
 }
 
+std::string PointLabel(const std::string& workload, const std::map<std::string, double>& params) {
+  auto num = [&](const char* k) {
+    std::ostringstream os;
+    os << std::fixed;
+    os.precision(0);
+    os << params.at(k);
+    return os.str();
+  };
+  if (workload == "size_sweep" && params.count("min_size")) return "size=" + num("min_size");
+  if (workload == "random_mixed" && params.count("ws")) return "ws=" + num("ws");
+  if (workload.rfind("mt_", 0) == 0 && params.count("threads")) return "threads=" + num("threads");
+  if (params.count("arg")) return "arg=" + num("arg");
+  Point p;
+  p.params = params;
+  return p.ParamString();
+}
+
 std::string Point::Key() const { return workload + "|" + ParamString() + "|" + variant; }
 
 void Summarize(Point* p) {

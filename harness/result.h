@@ -56,6 +56,10 @@ struct Result {
   std::map<std::string, std::map<std::string, double>> fastpath;  // variant -> {malloc_hit, free_hit}
 };
 
+// How tables, plots and the gate name a point within its workload: "ws=128", "size=4096",
+// "threads=2", "arg=64" (Google Benchmark), else every parameter.
+std::string PointLabel(const std::string& workload, const std::map<std::string, double>& params);
+
 nlohmann::json ToJson(const Result& r);
 // Parses and validates. On failure returns nullopt and sets *error to one line naming the file
 // (`origin`) and the field at fault.

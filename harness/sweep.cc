@@ -258,11 +258,7 @@ std::optional<json> Record(const std::string& out) {
 }
 
 // Short label of a point for tables and progress: "ws=128" or "size=4096".
-std::string Label(const GridPoint& g) {
-  if (g.workload == "size_sweep") return fmt::format("size={:.0f}", g.params.at("min_size"));
-  if (g.workload.rfind("mt_", 0) == 0) return fmt::format("threads={:.0f}", g.params.at("threads"));
-  return fmt::format("ws={:.0f}", g.params.at("ws"));
-}
+std::string Label(const GridPoint& g) { return lab::PointLabel(g.workload, g.params); }
 
 // Runs argv under callgrind with extra options and returns the collected instruction total,
 // or -1 (with *err set) when the run or the output file fails.
@@ -378,7 +374,6 @@ int main(int argc, char** argv) {
   }
 
   // Check every binary is there and is what it claims before measuring anything.
-  std::map<std::string, std::string> bins;
   for (const auto& label : o.variants) {
     const std::string& v = o.config_of.at(label);
     const std::string hdir = HarnessDir(o, rf, label);
@@ -387,7 +382,6 @@ int main(int argc, char** argv) {
       if (access(b.c_str(), X_OK) != 0) Die(2, "no binary for variant " + v + ": " + b);
     }
     const std::string bin = hdir + "/bench_random_mixed." + v;
-    bins[label] = bin;
     const std::string expect = peers.count(v) ? v : "hakmem";
     const RunOutput r = Run({bin, "1000", "16", "1", "--json", "--expect", expect}, o.timeout_sec);
     if (r.status != 0) Die(2, fmt::format("variant {}: {}", v, LastLine(r.err)));
@@ -586,11 +580,7 @@ int main(int argc, char** argv) {
     lab::Point q = points[k];
     q.variant.clear();
     if (!row_keys.insert(q.Key()).second) continue;
-    GridPoint g{q.workload, q.params};
-    const std::string label = q.workload.rfind("gbench/", 0) == 0
-        ? (q.params.count("arg") ? fmt::format("arg={:.0f}", q.params.at("arg")) : "")
-        : Label(g);
-    rows.push_back({q, label});
+    rows.push_back({q, lab::PointLabel(q.workload, q.params)});
   }
   auto at = [&](const Row& r, const std::string& v) -> const lab::Point& {
     lab::Point q = r.probe;

@@ -26,7 +26,7 @@ def log(msg):
     print("bisect: " + msg, file=sys.stderr, flush=True)
 
 
-def probe(good, state, args, cache_dir, no_budget_file):
+def probe(good, state, args, cache_dir):
     cache = os.path.join(cache_dir, "%s__%s.json" % (good["name"], state["name"]))
     if not args.no_cache and os.path.exists(cache):
         with open(cache) as f:
@@ -36,7 +36,7 @@ def probe(good, state, args, cache_dir, no_budget_file):
     fd, out = tempfile.mkstemp(prefix="hakmem-bisect-", suffix=".json")
     os.close(fd)
     cmd = [labdata.runfile("ci/gate"), "--base-config", good["name"], "--head-config", state["name"],
-           "--budgets", no_budget_file, "--json", out]
+           "--no-budgets", "--json", out]
     if args.quick:
         cmd.append("--quick")
     log("probing %s (%s) against %s" % (state["name"], state["commit"], good["name"]))
@@ -67,16 +67,12 @@ def main(argv=None):
     lo, hi = names.index(args.good), names.index(args.bad)
     if lo >= hi:
         raise labdata.LabError("--good (%s) must come before --bad (%s) in the history" % (args.good, args.bad))
-    fp = json.loads(subprocess.run([labdata.runfile("harness/sweep"), "--print-machine"], capture_output=True,
-                                   text=True, check=True).stdout)["fingerprint"]
+    fp = labdata.this_machine()["fingerprint"]
     cache_dir = os.path.join(labdata.workspace_root(), "baselines", "bisect", fp)
     os.makedirs(cache_dir, exist_ok=True)
-    fd, no_budget = tempfile.mkstemp(suffix=".json")
-    with os.fdopen(fd, "w") as f:
-        f.write("{}\n")
     good = states[lo]
     verdicts = {}
-    bad_v = probe(good, states[hi], args, cache_dir, no_budget)
+    bad_v = probe(good, states[hi], args, cache_dir)
     verdicts[hi] = bad_v
     if bad_v["exit_code"] != 1:
         raise labdata.LabError("%s does not regress against %s here (%s): nothing to bisect" % (
@@ -84,7 +80,7 @@ def main(argv=None):
     steps = 0
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        v = probe(good, states[mid], args, cache_dir, no_budget)
+        v = probe(good, states[mid], args, cache_dir)
         verdicts[mid] = v
         steps += 1
         if v["exit_code"] == 1:
@@ -101,7 +97,6 @@ def main(argv=None):
                 p["point"], p["ratio"], p["p_value"], p["time"], p.get("base_instructions_per_op"),
                 p.get("head_instructions_per_op")))
     print("(%d probe(s) after checking --bad; verdicts cached in %s)" % (steps, cache_dir))
-    os.unlink(no_budget)
     return 0
 
 

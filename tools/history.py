@@ -33,11 +33,6 @@ def run(cmd, **kw):
     return subprocess.run(cmd, **kw)
 
 
-def machine():
-    out = run([labdata.runfile("harness/sweep"), "--print-machine"], capture_output=True, text=True, check=True).stdout
-    return json.loads(out)
-
-
 def split_by_variant(result):
     """One result with several variants -> {variant: result with that variant only}."""
     out = {}
@@ -64,13 +59,13 @@ def route_mix(state, cycles):
     return json.loads(line.split(" ", 1)[1])
 
 
-def gate(base_file, head_file, no_budgets):
+def gate(base_file, head_file):
     """The gate on two stored states. Fast-path budgets are absolute limits for today's tree,
     which no historical state meets: history steps are judged relative to the state before."""
     fd, verdict = tempfile.mkstemp(prefix="hakmem-gate-", suffix=".json")
     os.close(fd)
     proc = run([labdata.runfile("ci/gate"), "--base-result", base_file, "--head-result", head_file, "--json", verdict,
-                "--budgets", no_budgets], capture_output=True, text=True)
+                "--no-budgets"], capture_output=True, text=True)
     if proc.returncode == 2:
         raise labdata.LabError("gate failed on %s -> %s: %s" % (base_file, head_file, proc.stderr.strip()))
     with open(verdict) as f:
@@ -95,7 +90,7 @@ def main(argv=None):
     root = labdata.workspace_root()
     data = variants_mod.load()
     states = [v for v in data["VARIANTS"] if v.get("history", True)]
-    m = machine()
+    m = labdata.this_machine()
     # Quick runs are stored apart: they must never replace (or be mistaken for) a full run.
     store = os.path.join(root, "baselines", "history", m["fingerprint"], *(["quick"] if args.quick else []))
     workloads = args.workloads or ("random_mixed" if args.quick else "random_mixed,size_sweep")
@@ -144,13 +139,8 @@ def main(argv=None):
 
     # Gate every step against the one before.
     steps = []
-    fd, no_budgets = tempfile.mkstemp(prefix="hakmem-nobudgets-", suffix=".json")
-    with os.fdopen(fd, "w") as f:
-        f.write("{}\n")
     for prev, cur in zip(states, states[1:]):
-        verdict = gate(files[prev["name"]], files[cur["name"]], no_budgets)
-        steps.append({"from": prev, "to": cur, "verdict": verdict})
-    os.unlink(no_budgets)
+        steps.append({"from": prev, "to": cur, "verdict": gate(files[prev["name"]], files[cur["name"]])})
 
     # Change points from the series alone: the geometric mean over random_mixed points.
     def headline(name):

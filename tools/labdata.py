@@ -60,6 +60,13 @@ def runfile(path):
     raise LabError("%s: not found in the runfiles (run me with bazel run)" % path)
 
 
+def this_machine():
+    """This machine's metadata and fingerprint, as the sweep records them."""
+    import subprocess
+    out = subprocess.run([runfile("harness/sweep"), "--print-machine"], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
 def write_atomic(path, text):
     """Write through a temporary file in the same folder, fsync, rename: never half a file."""
     folder = os.path.dirname(os.path.abspath(path))
