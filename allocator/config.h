@@ -62,10 +62,13 @@
 #endif
 
 // HAKMEM_FAST_OWNERSHIP_CHECK: does the tiny free fast path trust the header byte alone?
-#define HAKMEM_OWNERSHIP_NONE 0  // yes (HAKMEM's design; a foreign byte matches 1 time in 32)
-#define HAKMEM_OWNERSHIP_MAP 1   // no: the O(1) ownership map must agree (e3_safe)
+#define HAKMEM_OWNERSHIP_NONE 0  // yes (HAKMEM's design, every history state; a foreign or
+                                 // interior byte that looks like a header reaches the free list)
+#define HAKMEM_OWNERSHIP_MAP 1   // no: the O(1) ownership map must agree and the pointer must be
+                                 // a block start (the release default, e3_safe; debug builds
+                                 // always check)
 #ifndef HAKMEM_FAST_OWNERSHIP_CHECK
-#define HAKMEM_FAST_OWNERSHIP_CHECK HAKMEM_OWNERSHIP_NONE
+#define HAKMEM_FAST_OWNERSHIP_CHECK HAKMEM_OWNERSHIP_MAP
 #endif
 
 // HAKMEM_STATS (0|1): route counters, refill/spill counts, and a per-free route trace
@@ -74,8 +77,10 @@
 #define HAKMEM_STATS 0
 #endif
 
-// HAKMEM_DEBUG (0|1): misuse detection with messages (double free, interior and foreign
-//   pointers). On in dbg builds.
+// HAKMEM_DEBUG (0|1): misuse detection with messages on stderr: double free of a small block
+//   (a canary in freed blocks of classes >= 2 and a walk of the thread's list), interior,
+//   foreign and stack pointers; forces the fast-path ownership check. On in dbg builds (no
+//   NDEBUG) and in //allocator:hakmem_core_debug.
 #ifndef HAKMEM_DEBUG
 #ifdef NDEBUG
 #define HAKMEM_DEBUG 0

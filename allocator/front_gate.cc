@@ -3,6 +3,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -21,12 +22,31 @@ namespace {
 void ReportMisuse(const char* what, const void* p) {
 #if HAKMEM_DEBUG
   char line[128];
-  const int n = snprintf(line, sizeof line, "hakmem: %s: %p (ignored)\n", what, p);
+  const int n = snprintf(line, sizeof line, "hakmem: %s: %p\n", what, p);
   if (n > 0) (void)!write(2, line, size_t(n));
 #else
   (void)what;
   (void)p;
 #endif
+}
+
+// The calling thread's stack, [lo, hi), looked up once per thread on the first foreign free.
+bool OnThisThreadsStack(uintptr_t a) {
+  static __thread uintptr_t lo, hi;
+  if (hi == 0) {
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {  // may call malloc: we hold no lock
+      void* base = nullptr;
+      size_t size = 0;
+      if (pthread_attr_getstack(&attr, &base, &size) == 0) {
+        lo = reinterpret_cast<uintptr_t>(base);
+        hi = lo + size;
+      }
+      pthread_attr_destroy(&attr);
+    }
+    if (hi == 0) hi = 1;  // unknown: never matches
+  }
+  return a >= lo && a < hi;
 }
 
 using FreeFn = void (*)(void*);
@@ -39,9 +59,16 @@ void FreeForeign(void* p) {
   HAK_ROUTE(free_foreign, p);
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
   if ((a & 15) != 0 || ((a & (kPageSize - 1)) < 16 && !OsPageMapped(reinterpret_cast<void*>(a - 16)))) {
-    ReportMisuse("free of a foreign pointer glibc cannot own", p);
+    g_invalid_frees.fetch_add(1, std::memory_order_relaxed);
+    ReportMisuse("free of a foreign pointer glibc cannot own either (ignored)", p);
     return;
   }
+  if (OnThisThreadsStack(a)) {  // glibc would abort ("free(): invalid pointer")
+    g_invalid_frees.fetch_add(1, std::memory_order_relaxed);
+    ReportMisuse("free of a stack address (ignored)", p);
+    return;
+  }
+  ReportMisuse("free of a pointer hakmem did not allocate (passed to glibc's free)", p);
   FreeFn next = g_next_free.load(std::memory_order_acquire);
   if (next == nullptr) {
     next = reinterpret_cast<FreeFn>(dlsym(RTLD_NEXT, "free"));
@@ -105,6 +132,26 @@ namespace {
 void FreeSlowRoute(void* p);
 }  // namespace
 
+#if HAKMEM_DEBUG
+bool DebugIsDoubleFree(void* p, int c) {
+  bool twice = false;
+  if (c >= 2) {
+    uint64_t* w = reinterpret_cast<uint64_t*>(p);
+    twice = w[1] == kFreedCanary;
+    w[1] = kFreedCanary;
+  }
+  // Classes 0 and 1 (and a canary the program overwrote): is it on this thread's list?
+  const ThreadCache& tc = t_cache;
+  void* q = tc.head[c];
+  for (uint32_t i = 0; !twice && q != nullptr && i < tc.count[c]; ++i, q = LinkNext(q)) twice = q == p;
+  if (twice) {
+    g_invalid_frees.fetch_add(1, std::memory_order_relaxed);
+    ReportMisuse("double free of a small block (ignored)", p);
+  }
+  return twice;
+}
+#endif
+
 void FreeSlow(void* p) {
   if (p == nullptr) return;
   const int saved = errno;  // munmap, madvise, mincore, dlsym: none may leak into errno
@@ -118,6 +165,9 @@ void FreeSlowRoute(void* p) {
   const Route r = Classify(a);
   switch (r.kind) {
     case Route::kSlab:
+#if HAKMEM_DEBUG
+      if (DebugIsDoubleFree(p, r.cls)) return;
+#endif
       if (r.cls >= kFirstPoolClass) {
         HAK_ROUTE(free_pool, p);
       } else if (r.via_registry) {
@@ -139,7 +189,7 @@ void FreeSlowRoute(void* p) {
     case Route::kInvalid:
       g_invalid_frees.fetch_add(1, std::memory_order_relaxed);
       HAK_ROUTE(free_invalid, p);
-      ReportMisuse("free of a pointer that is not the start of a live block", p);
+      ReportMisuse("free of a pointer that is not the start of a live block (ignored)", p);
       return;
   }
 }
@@ -167,6 +217,9 @@ void* MallocSlow(size_t n) {
   HAK_STAT(malloc_slow);
   void* p = MallocSlowRoute(n);
   if (HAK_UNLIKELY(p == nullptr)) errno = ENOMEM;  // the only place malloc sets errno
+#if HAKMEM_DEBUG
+  else if (n <= kPoolMaxSize) DebugMarkAllocated(p, n <= kTinyMaxSize ? TinyClassOf(n) : PoolClassOf(n));
+#endif
   return p;
 }
 

@@ -21,6 +21,17 @@ namespace hak {
 HAK_SLOW_PATH void* MallocSlow(size_t n);
 HAK_SLOW_PATH void FreeSlow(void* p);
 
+#if HAKMEM_DEBUG
+// Debug builds only: a freed slab block of class >= 2 carries this canary in its second word
+// (classes 0 and 1 have no room for it) until malloc hands it out again; free checks for it.
+inline constexpr uint64_t kFreedCanary = 0xDEADF4EEB10C5EEDull;
+HAK_FAST_PATH void DebugMarkAllocated(void* p, int c) {
+  if (c >= 2) reinterpret_cast<uint64_t*>(p)[1] = 0;
+}
+// True when p (a block start of class c) is already free: reported, and the free is refused.
+HAK_SLOW_PATH bool DebugIsDoubleFree(void* p, int c);
+#endif
+
 // Where the slow-path classifier sends a pointer.
 struct Route {
   enum Kind : uint8_t { kSlab, kChunk, kAligned, kForeign, kInvalid } kind;
@@ -42,6 +53,9 @@ HAK_FAST_PATH void* MallocFast(size_t n) {
       tc.head[c] = LinkNext(p);
       --tc.count[c];
       HAK_STAT(malloc_fast);
+#if HAKMEM_DEBUG
+      DebugMarkAllocated(p, c);
+#endif
       return p;
     }
   }
@@ -69,6 +83,9 @@ HAK_FAST_PATH void FreeFast(void* p) {
     SlabMeta* s = SlabOf(a);
     const int c = s->class_idx;
     if (c < kNumTinyClasses) {
+#if HAKMEM_DEBUG
+      if (DebugIsDoubleFree(p, c)) return;
+#endif
       HAK_ROUTE(free_ss_hit, p);
       return TinyPush(p, c, kClasses[c].header);
     }
@@ -95,10 +112,12 @@ HAK_FAST_PATH void FreeFast(void* p) {
   const uint8_t h = reinterpret_cast<const uint8_t*>(p)[-1];
   if (HAK_UNLIKELY(!IsTinyHeader(h))) return FreeSlow(p);
   const int c = h & 0x07;
-#if HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP
-  // e3_safe: the map byte of a tiny slab equals its blocks' header byte, so one compare proves
-  // ownership and class; the stride test refuses interior pointers.
-  if (HAK_UNLIKELY(OwnershipGet(a) != h || ((a - 16) & (kClasses[c].stride - 1)) != 0))
+#if HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP || HAKMEM_DEBUG
+  // Release default (e3_safe) and every debug build: the map byte of a tiny slab equals its
+  // blocks' header byte, so one compare proves ownership and class; the stride test (tiny
+  // strides are 8 << c, user pointers sit at slab + 16 + k * stride) refuses interior pointers.
+  // Anything refused is classified, counted and (debug) reported on the slow path.
+  if (HAK_UNLIKELY(OwnershipGet(a) != h || ((a - 16) & ((uintptr_t{8} << c) - 1)) != 0))
     return FreeSlow(p);
 #endif
 #if HAKMEM_LEGACY_C7_BRANCHES
@@ -106,6 +125,9 @@ HAK_FAST_PATH void FreeFast(void* p) {
   // ptr-1 claiming C7 could not be trusted), it outlived E1 and sends every C7 free to the
   // slow path, where the classifier re-derives the class.
   if (c == 7) return FreeSlow(p);
+#endif
+#if HAKMEM_DEBUG
+  if (DebugIsDoubleFree(p, c)) return;
 #endif
   HAK_ROUTE(free_header_fast, p);
   TinyPush(p, c, h);

@@ -6,7 +6,7 @@ history replay and the reports. Keep it pure literal data (dicts, lists, strings
 tools read it with ast.literal_eval, not by executing it.
 """
 
-# name: {doc, values (first = E3 default), macro, macro value per value}
+# name: {doc, values (first = the default build), macro, macro value per value}
 SWITCHES = {
     "c7_header": {
         "doc": "false: Phase 7, C7 blocks carry no header and free guesses C7 from 1 KiB alignment; true: Phase E1",
@@ -57,8 +57,8 @@ SWITCHES = {
         "macro_values": {"false": "0", "true": "1"},
     },
     "fast_ownership_check": {
-        "doc": "map: our step past the seeds, the O(1) ownership map consulted on the tiny free fast path before the header is trusted",
-        "values": ["none", "map"],
+        "doc": "map (the release default, not in the seeds): the O(1) ownership map and a stride test on the tiny free fast path before the header is trusted, so foreign and interior pointers never reach a free list; none: HAKMEM's design, the header byte alone (every history state)",
+        "values": ["map", "none"],
         "macro": "HAKMEM_FAST_OWNERSHIP_CHECK",
         "macro_values": {"none": "HAKMEM_OWNERSHIP_NONE", "map": "HAKMEM_OWNERSHIP_MAP"},
     },
@@ -73,70 +73,71 @@ SWITCHES = {
 # Which allocator the harness links: hakmem (this tree, with the switches above) or a peer.
 IMPLS = ["hakmem", "system", "mimalloc", "jemalloc", "tcmalloc"]
 
-# The history, in order. `switches` lists only values that differ from the E3 defaults.
+# The history, in order. `switches` lists only values that differ from the defaults (the
+# release build, e3_safe). Every history state trusts the header alone (fast_ownership_check=none).
 VARIANTS = [
     {
         "name": "phase7",
         "commit": "498335281",
         "date": "2025-11-08",
         "title": "Phase 7-1.3: hybrid mincore + macro fix (the peak)",
-        "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true"},
+        "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "fast_ownership_check": "none"},
     },
     {
         "name": "phase7_broken",
         "commit": "2025-11-09",
         "date": "2025-11-09",
         "title": "Findings: header free not working, every free takes the SuperSlab route",
-        "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "free_dispatch": "superslab", "wrapper_guards": "full"},
+        "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "free_dispatch": "superslab", "wrapper_guards": "full", "fast_ownership_check": "none"},
     },
     {
         "name": "fg_registry",
         "commit": "a97005f50",
         "date": "2025-11-11",
         "title": "Front gate: registry-first classification",
-        "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "classify_order": "registry_first"},
+        "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "classify_order": "registry_first", "fast_ownership_check": "none"},
     },
     {
         "name": "e1",
         "commit": "baaf815c9",
         "date": "2025-11-12",
         "title": "Phase E1: 1-byte header on C7 too",
-        "switches": {"page_boundary_check": "mincore", "legacy_c7_branches": "true", "classify_order": "registry_first", "registry_impl": "rbtree"},
+        "switches": {"page_boundary_check": "mincore", "legacy_c7_branches": "true", "classify_order": "registry_first", "registry_impl": "rbtree", "fast_ownership_check": "none"},
     },
     {
         "name": "e2",
         "commit": "5eabb89ad9",
         "date": "2025-11-12",
         "title": "WIP: 150K SEGV investigation (registry lookup on every free: the regression)",
-        "switches": {"page_boundary_check": "mincore", "legacy_c7_branches": "true", "classify_order": "registry_first", "registry_impl": "rbtree", "free_fast_registry_check": "true"},
+        "switches": {"page_boundary_check": "mincore", "legacy_c7_branches": "true", "classify_order": "registry_first", "registry_impl": "rbtree", "free_fast_registry_check": "true", "fast_ownership_check": "none"},
     },
     {
         "name": "e3_1",
         "commit": "E3-1",
         "date": "2025-11-12",
         "title": "E3-1: registry lookup removed from the free fast path",
-        "switches": {"page_boundary_check": "mincore", "legacy_c7_branches": "true", "classify_order": "registry_first", "registry_impl": "rbtree"},
+        "switches": {"page_boundary_check": "mincore", "legacy_c7_branches": "true", "classify_order": "registry_first", "registry_impl": "rbtree", "fast_ownership_check": "none"},
     },
     {
         "name": "e3_2",
         "commit": "E3-2",
         "date": "2025-11-12",
         "title": "E3-2: header-first classification",
-        "switches": {"page_boundary_check": "mincore", "legacy_c7_branches": "true", "registry_impl": "rbtree"},
+        "switches": {"page_boundary_check": "mincore", "legacy_c7_branches": "true", "registry_impl": "rbtree", "fast_ownership_check": "none"},
     },
     {
         "name": "e3",
         "commit": "E3-3",
         "date": "2025-11-12",
-        "title": "E3-3: C7 special cases removed (this lab's default build)",
-        "switches": {},
+        "title": "E3-3: C7 special cases removed (the history's end state; the release default adds the ownership check)",
+        "switches": {"fast_ownership_check": "none"},
     },
     {
         "name": "e3_safe",
         "commit": "lab",
         "date": "2026-11-22",
-        "title": "E3 + ownership map on the tiny free fast path (not in the seeds)",
-        "switches": {"fast_ownership_check": "map"},
+        "title": "E3 + ownership map and stride test on the tiny free fast path: the release default build (not in the seeds)",
+        "switches": {},
         "history": False,
     },
 ]

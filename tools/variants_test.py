@@ -24,8 +24,12 @@ class VariantsTest(unittest.TestCase):
             self.assertIn(want, names)
         self.assertLess(names.index("phase7"), names.index("e2"))
         self.assertLess(names.index("e2"), names.index("e3"))
-        self.assertEqual(self.data["VARIANTS"][names.index("e3")]["switches"], {},
-                         "e3 is the default build: it may not differ from the defaults")
+        self.assertEqual(self.data["VARIANTS"][names.index("e3_safe")]["switches"], {},
+                         "e3_safe is the release default build: it may not differ from the defaults")
+        for v in self.data["VARIANTS"]:
+            if v.get("history", True):
+                self.assertEqual(v["switches"].get("fast_ownership_check"), "none",
+                                 "%s is a history state: it trusts the header alone" % v["name"])
 
     def test_every_config_sets_every_switch(self):
         for name, flags, _ in variants.configs(self.data):
