@@ -1,5 +1,6 @@
 #include "harness/result.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -220,7 +221,8 @@ std::optional<Result> ReadResultFile(const std::string& path, std::string* error
   return FromJson(j, path, error);
 }
 
-bool WriteFileAtomic(const std::string& path, const std::string& contents, std::string* error) {
+bool WriteFileAtomic(const std::string& path, const std::string& contents, std::string* error,
+                     bool no_replace) {
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -238,7 +240,22 @@ bool WriteFileAtomic(const std::string& path, const std::string& contents, std::
     }
     done += size_t(n);
   }
-  if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    unlink(tmp.c_str());
+    *error = tmp + ": write failed";
+    return false;
+  }
+  if (no_replace) {
+    const bool linked = link(tmp.c_str(), path.c_str()) == 0;
+    const int why = errno;
+    unlink(tmp.c_str());
+    if (!linked) {
+      *error = path + (why == EEXIST ? ": exists already; not replaced" : ": could not be created");
+      return false;
+    }
+    return true;
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
     unlink(tmp.c_str());
     *error = path + ": could not be replaced atomically";
     return false;

@@ -66,7 +66,10 @@ nlohmann::json ToJson(const Result& r);
 std::optional<Result> FromJson(const nlohmann::json& j, const std::string& origin, std::string* error);
 std::optional<Result> ReadResultFile(const std::string& path, std::string* error);
 // Writes atomically: a temporary file in the same directory, fsync, then rename.
-bool WriteFileAtomic(const std::string& path, const std::string& contents, std::string* error);
+// With no_replace, an existing `path` is never touched (link(2) is the atomic test-and-create):
+// two writers racing for the same path get one winner and one error, never a mix.
+bool WriteFileAtomic(const std::string& path, const std::string& contents, std::string* error,
+                     bool no_replace = false);
 
 // Recomputes median, MAD and interval from the samples.
 void Summarize(Point* p);

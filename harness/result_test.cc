@@ -7,6 +7,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <string>
+#include <vector>
 
 namespace lab {
 namespace {
@@ -115,6 +117,39 @@ TEST(Result, KilledWriterLeavesTheOldFileIntact) {
     if (now != old_contents) {
       ASSERT_TRUE(WriteFileAtomic(path, old_contents, &e));
     }
+  }
+}
+
+TEST(Result, RacingNoReplaceWritersHaveExactlyOneWinner) {
+  // Eight processes create the same baseline at once: one succeeds, seven are refused, and the
+  // file is one writer's complete contents.
+  for (int trial = 0; trial < 5; ++trial) {
+    const std::string path = ::testing::TempDir() + "/race" + std::to_string(trial) + ".json";
+    unlink(path.c_str());
+    std::vector<pid_t> pids;
+    for (int w = 0; w < 8; ++w) {
+      const pid_t pid = fork();
+      if (pid == 0) {
+        std::string err;
+        _exit(WriteFileAtomic(path, std::string(size_t{1} << 20, char('a' + w)), &err, true) ? 0 : 1);
+      }
+      pids.push_back(pid);
+    }
+    int winners = 0;
+    for (pid_t pid : pids) {
+      int status = 0;
+      waitpid(pid, &status, 0);
+      ASSERT_TRUE(WIFEXITED(status));
+      winners += WEXITSTATUS(status) == 0;
+    }
+    EXPECT_EQ(winners, 1);
+    std::ifstream f(path);
+    const std::string now((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(now.size(), size_t{1} << 20);
+    EXPECT_EQ(now.find_first_not_of(now[0]), std::string::npos) << "mixed contents";
+    std::string e;
+    EXPECT_FALSE(WriteFileAtomic(path, "x", &e, true));
+    EXPECT_NE(e.find("exists already"), std::string::npos) << e;
   }
 }
 

@@ -651,8 +651,11 @@ int main(int argc, char** argv) {
   if (o.record) {
     mkdir((ws_dir + "/baselines").c_str(), 0755);
     mkdir(baseline_dir.c_str(), 0755);
-    if (!o.force && access(baseline_path.c_str(), F_OK) == 0) Die(2, baseline_path + " appeared meanwhile; not replaced");
-    if (!lab::WriteFileAtomic(baseline_path, text, &err)) Die(3, err);
+    // Without --force the baseline is created only if absent, atomically: of two sweeps
+    // recording the same commit at once, one wins and the other keeps its result at `out`.
+    if (!lab::WriteFileAtomic(baseline_path, text, &err, /*no_replace=*/!o.force)) {
+      Die(o.force ? 3 : 2, err + " (another sweep recorded this commit meanwhile?); this result is kept at " + out);
+    }
     fmt::print("baseline: {}\n", baseline_path);
   }
   return 0;

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Fuzzes the allocator with libFuzzer (clang from Debian) through allocator/malloc_fuzz.cc.
+#
+# Usage: allocator/fuzz.sh [--seconds N] [--jobs J] [--keep] [-- -DSWITCH=VALUE ...]
+#   --seconds N  fuzzing time (default 60)
+#   --jobs J     parallel fuzzing processes (default 1; this machine has 2 cores)
+#   --keep       add the inputs libFuzzer found new coverage with to allocator/fuzz_corpus/,
+#                minimised (-merge=1), so they run as //allocator:malloc_fuzz_test from then on
+#   -D...        compile-time switches, e.g. -DHAKMEM_FAST_OWNERSHIP_CHECK=0 (see config.h)
+# A crash leaves its input in the work folder (printed); add it to fuzz_corpus/ once fixed.
+set -euo pipefail
+# The source tree under `bazel run`, else the tree (or runfiles) this script sits in.
+root="${BUILD_WORKSPACE_DIRECTORY:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+seconds=60 jobs=1 keep=0
+defs=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) seconds="${2:?}"; shift ;;
+    --jobs) jobs="${2:?}"; shift ;;
+    --keep) keep=1 ;;
+    --) shift; defs=("$@"); break ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "fuzz.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ "$seconds" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: --seconds wants a whole number, got '$seconds'" >&2; exit 2; }
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --jobs wants a positive number, got '$jobs'" >&2; exit 2; }
+command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is missing: run tools/setup.sh" >&2; exit 2; }
+# Work folder: FUZZ_WORK, else the test's undeclared outputs (kept by Bazel), else a new one.
+work="${FUZZ_WORK:-${TEST_UNDECLARED_OUTPUTS_DIR:+$TEST_UNDECLARED_OUTPUTS_DIR/fuzz}}"
+work="${work:-$(mktemp -d /tmp/hakmem-fuzz.XXXXXX)}"
+mkdir -p "$work/corpus" "$work/artifacts"
+# The core's sources: every allocator/*.cc but tests, the malloc override and the fuzz driver.
+srcs=$(cd "$root/allocator" && ls ./*.cc | sed 's|^\./||' | grep -v -E '_test\.cc$|^override\.cc$|^malloc_fuzz')
+echo "fuzz.sh: building with clang (-fsanitize=fuzzer, UBSan) in $work ${defs[*]:-}"
+# shellcheck disable=SC2086
+clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,undefined -fno-sanitize-recover=undefined \
+  -fno-builtin-malloc -fno-builtin-free -ftls-model=initial-exec "${defs[@]}" -I"$root" \
+  $(for s in $srcs; do echo "$root/allocator/$s"; done) "$root/allocator/malloc_fuzz.cc" \
+  -o "$work/malloc_fuzz" -ldl -lpthread
+echo "fuzz.sh: fuzzing for $seconds s with $jobs job(s); seed corpus $root/allocator/fuzz_corpus"
+parallel=()
+[ "$jobs" -gt 1 ] && parallel=(-jobs="$jobs" -workers="$jobs")
+set +e
+# In the work folder: with -jobs libFuzzer writes fuzz-N.log into the current folder.
+(cd "$work" && "$work/malloc_fuzz" -max_total_time="$seconds" "${parallel[@]}" -print_final_stats=1 \
+  -max_len=4096 -artifact_prefix="$work/artifacts/" "$work/corpus" "$root/allocator/fuzz_corpus") \
+  >"$work/fuzz.log" 2>&1
+rc=$?
+set -e
+[ "$jobs" -gt 1 ] && cat "$work"/fuzz-*.log >>"$work/fuzz.log" 2>/dev/null || true
+grep -E "^stat::|^#[0-9]+.*DONE|Done [0-9]+ runs" "$work/fuzz.log" | tail -8 || true
+if [ "$rc" != 0 ]; then
+  echo "fuzz.sh: FAILED (exit $rc); crash input(s):" >&2
+  ls "$work/artifacts" >&2
+  grep -m3 -E "malloc_fuzz:|ERROR|runtime error" "$work/fuzz.log" >&2 || true
+  exit 1
+fi
+if [ "$keep" = 1 ]; then
+  before=$(ls "$root/allocator/fuzz_corpus" | wc -l)
+  "$work/malloc_fuzz" -merge=1 "$root/allocator/fuzz_corpus" "$work/corpus" >>"$work/fuzz.log" 2>&1
+  echo "fuzz.sh: corpus $before -> $(ls "$root/allocator/fuzz_corpus" | wc -l) files (allocator/fuzz_corpus)"
+fi
+echo "fuzz.sh: no failure in $seconds s; log $work/fuzz.log"

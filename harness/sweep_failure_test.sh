@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The sweep under failure. A stand-in tree (LABEL=CONFIG@DIR) whose bench_random_mixed wraps the
+# real e3 binary and, on its Nth start, dies of SIGSEGV or hangs:
+#   - the sweep exits 3 and names the point, the variant and why;
+#   - the points measured before the failure are kept in a result marked incomplete;
+#   - with --record nothing is recorded as a baseline;
+#   - a hang is ended by --timeout.
+# And two sweeps recording the same commit at once: one baseline, complete, and the loser says so.
+set -uo pipefail
+sweep="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+rf="${TEST_SRCDIR:?}/hakmem_lab"
+tmp="${TEST_TMPDIR:-$(mktemp -d)}/sweepfail"
+rm -rf "$tmp" && mkdir -p "$tmp"
+fail=0 passed=0
+check() {  # description, condition...
+  local what="$1"; shift
+  if "$@"; then echo "ok   $what"; passed=$((passed + 1)); else echo "FAIL $what"; fail=$((fail + 1)); fi
+}
+
+# A workspace the sweep may record into: a git repository with one commit.
+ws="$tmp/ws"
+mkdir -p "$ws" && git -C "$ws" init -q && echo x >"$ws/f" && git -C "$ws" add f &&
+  git -C "$ws" -c user.name=lab -c user.email=lab@example.org commit -qm init
+
+make_tree() {  # dir, mode (crash|hang), start number that fails
+  local dir="$1" mode="$2" at="$3"
+  mkdir -p "$dir/harness" "$dir/tools"
+  cp "$rf/tools/variants.json" "$dir/tools/"
+  for p in bench_mt alloc_benchmark; do ln -sf "$rf/harness/$p.e3" "$dir/harness/$p.e3"; done
+  local action='kill -SEGV $$'
+  [ "$mode" = hang ] && action='exec sleep 600'
+  cat >"$dir/harness/bench_random_mixed.e3" <<EOF
+#!/usr/bin/env bash
+n=\$((\$(cat "$dir/count" 2>/dev/null || echo 0) + 1)); echo \$n >"$dir/count"
+if [ \$n -eq $at ]; then $action; fi
+exec "$rf/harness/bench_random_mixed.e3" "\$@"
+EOF
+  chmod +x "$dir/harness/bench_random_mixed.e3"
+}
+
+py() { /usr/bin/python3 -c "$1" "${@:2}"; }
+
+# ---- 1. a crash in the middle: start 1 is the sweep's identity check, 2..4 are measured ----
+make_tree "$tmp/crash" crash 5
+out="$tmp/crash.json"
+BUILD_WORKSPACE_DIRECTORY="$ws" "$sweep" --variants a=e3@"$tmp/crash",b=e3 --workloads random_mixed \
+  --quick --seed 3 --record --allow-dirty --out "$out" >"$tmp/crash.out" 2>"$tmp/crash.err"
+code=$?
+check "crash: exit 3 (got $code)" test "$code" = 3
+check "crash: the reason names the point, the variant and the exit" \
+  grep -q -E "sweep: random_mixed .* variant a round [0-9]+: exit " "$tmp/crash.err"
+check "crash: a partial result is written, marked incomplete" \
+  py 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["complete"] is False and "variant a" in r["incomplete_reason"] else 1)' "$out"
+check "crash: the points measured before the crash are kept" \
+  py 'import json,sys; r=json.load(open(sys.argv[1])); n=sum(1 for p in r["points"] if p["samples"]); sys.exit(0 if n >= 2 else 1)' "$out"
+check "crash: nothing recorded as a baseline" test ! -e "$ws/baselines"
+check "crash: says it was not recorded" grep -q "not recorded as a baseline" "$tmp/crash.err"
+
+# ---- 2. a hang: the per-run time limit ends it ----
+make_tree "$tmp/hang" hang 3
+start=$SECONDS
+"$sweep" --variants a=e3@"$tmp/hang" --workloads random_mixed --quick --timeout 5 --out "$tmp/hang.json" \
+  >"$tmp/hang.out" 2>"$tmp/hang.err"
+code=$?
+check "hang: exit 3 (got $code) within the limit ($((SECONDS - start)) s)" test "$code" = 3 -a $((SECONDS - start)) -lt 60
+check "hang: the reason says timed out" grep -q "timed out after 5s" "$tmp/hang.err"
+check "hang: result marked incomplete" \
+  py 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["complete"] is False and "timed out" in r["incomplete_reason"] else 1)' "$tmp/hang.json"
+
+# ---- 3. two sweeps recording the same commit at once ----
+for i in 1 2; do
+  BUILD_WORKSPACE_DIRECTORY="$ws" "$sweep" --variants e3 --workloads random_mixed --quick --seed $i \
+    --record --allow-dirty --out "$tmp/twin$i.json" >"$tmp/twin$i.out" 2>"$tmp/twin$i.err" &
+  pids[$i]=$!
+done
+wait "${pids[1]}"; c1=$?
+wait "${pids[2]}"; c2=$?
+baselines=$(find "$ws/baselines" -name '*.json' 2>/dev/null | grep -v '\.tmp\.' | wc -l)
+check "twins: exits $c1 and $c2: one 0, one 2" test "$(echo "$c1 $c2" | tr ' ' '\n' | sort | tr '\n' ' ')" = "0 2 "
+check "twins: exactly one baseline file ($baselines), no temporary left" \
+  test "$baselines" = 1 -a "$(find "$ws/baselines" -name '*.tmp.*' | wc -l)" = 0
+check "twins: the baseline is one sweep's complete result" \
+  py 'import json,sys,glob
+b=glob.glob(sys.argv[1]+"/baselines/*/*.json")[0]; r=json.load(open(b))
+import os; twins=[json.load(open(f)) for f in sys.argv[2:] if os.path.exists(f)]
+sys.exit(0 if r["complete"] and any(r["points"]==t["points"] for t in twins) else 1)' "$ws" "$tmp/twin1.json" "$tmp/twin2.json"
+check "twins: the loser names the existing baseline and keeps its own result" \
+  grep -h -q -E "exists|not replaced" "$tmp/twin1.err" "$tmp/twin2.err"
+
+echo "$passed passed, $fail failed"
+[ "$fail" = 0 ]
