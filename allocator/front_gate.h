@@ -82,7 +82,9 @@ HAK_FAST_PATH void FreeFast(void* p) {
   if (RegistryLookup(a) != 0) {
     SlabMeta* s = SlabOf(a);
     const int c = s->class_idx;
-    if (c < kNumTinyClasses) {
+    // Only a block start may be pushed: our aligned allocations (AlignHeader, not in the seeds)
+    // hand out interior pointers of tiny blocks, and those need the classifier.
+    if (c < kNumTinyClasses && ((a - kClasses[c].user_offset) & (kClasses[c].stride - 1)) == 0) {
 #if HAKMEM_DEBUG
       if (DebugIsDoubleFree(p, c)) return;
 #endif

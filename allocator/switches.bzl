@@ -100,13 +100,16 @@ variant_test = rule(
     attrs = _VARIANT_ATTRS,
 )
 
-def variant_tests(tests, tags = []):
-    """<variant>__<test> for every named variant, and a test_suite per variant."""
+def variant_tests(tests, tags = [], test_tags = {}):
+    """<variant>__<test> for every named variant, and a test_suite per variant.
+
+    test_tags: extra tags per test (e.g. no_sanitizer for a test that replaces malloc).
+    """
     for v in VARIANTS:
         names = []
         for t in tests:
             name = "%s__%s" % (v["name"], t)
-            variant_test(name = name, binary = ":" + t, variant = v["name"], tags = tags)
+            variant_test(name = name, binary = ":" + t, variant = v["name"], tags = tags + test_tags.get(t, []))
             names.append(name)
         native.test_suite(name = "variant_%s_tests" % v["name"], tests = names, tags = tags)
 
