@@ -79,6 +79,13 @@ double MannWhitneyP(const std::vector<double>& a, const std::vector<double>& b) 
 }
 
 // ---- configuration ----
+std::optional<double> BudgetFor(const Config& config, const std::string& metric) {
+  auto per = config.config_budgets.find(config.budget_config);
+  if (per != config.config_budgets.end() && per->second.count(metric)) return per->second.at(metric);
+  if (config.budgets.count(metric)) return config.budgets.at(metric);
+  return std::nullopt;
+}
+
 bool LoadConfig(const std::string& gate_json, const std::string& budgets_json, Config* c, std::string* err) {
   auto read = [&](const std::string& path, json* out) {
     std::ifstream f(path);
@@ -112,6 +119,13 @@ bool LoadConfig(const std::string& gate_json, const std::string& budgets_json, C
       if (!read(budgets_json, &j)) return false;
       for (const char* k : {"malloc_hit", "free_hit"}) {
         if (j.contains(k)) c->budgets[k] = j[k].get<double>();
+      }
+      if (j.contains("configs")) {
+        for (auto it = j["configs"].begin(); it != j["configs"].end(); ++it) {
+          for (const char* k : {"malloc_hit", "free_hit"}) {
+            if (it.value().contains(k)) c->config_budgets[it.key()][k] = it.value()[k].get<double>();
+          }
+        }
       }
     }
   } catch (const std::exception& e) {
@@ -195,7 +209,7 @@ Comparison Compare(const lab::Result& base, const std::string& base_variant, con
       f.metric = metric;
       f.head = value;
       if (bf != base.fastpath.end() && bf->second.count(metric)) f.base = bf->second.at(metric);
-      if (config.budgets.count(metric)) f.budget = config.budgets.at(metric);
+      f.budget = BudgetFor(config, metric);
       if (f.budget && f.head > *f.budget) {
         f.verdict = Verdict::kRegression;
         f.why = fmt::format("over the budget of {:.0f}", *f.budget);

@@ -27,7 +27,13 @@ struct Config {
   double instr_threshold = 0.01;  // instructions/op: growth above this fails, whatever the clock says
   std::map<std::string, double> point_threshold;  // "workload label" -> throughput threshold
   std::map<std::string, double> budgets;          // fast path: malloc_hit, free_hit (instructions)
+  // Per-config budgets ("configs" in fastpath_budgets.json) override `budgets` for the config
+  // named by budget_config (the head's config; set by the gate).
+  std::map<std::string, std::map<std::string, double>> config_budgets;
+  std::string budget_config;
 };
+// The fast-path budget of `metric` for config.budget_config, if any.
+std::optional<double> BudgetFor(const Config& config, const std::string& metric);
 // Reads ci/gate.json (thresholds) and ci/fastpath_budgets.json; "" paths keep the defaults.
 bool LoadConfig(const std::string& gate_json, const std::string& budgets_json, Config* c, std::string* err);
 

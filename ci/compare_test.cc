@@ -63,6 +63,28 @@ Outcome RunFixture(const std::string& name) {
   return o;
 }
 
+TEST(GateBudgets, PerConfigBudgetOverridesTheDefault) {
+  Config c = Defaults();
+  c.config_budgets["e3_safe"] = {{"free_hit", 51}};
+  c.budget_config = "e3";
+  EXPECT_EQ(BudgetFor(c, "free_hit"), 31);
+  c.budget_config = "e3_safe";
+  EXPECT_EQ(BudgetFor(c, "free_hit"), 51);
+  EXPECT_EQ(BudgetFor(c, "malloc_hit"), 20);  // not overridden: the default
+  EXPECT_FALSE(BudgetFor(c, "realloc_hit").has_value());
+}
+
+TEST(GateBudgets, CheckedInFileHasABudgetForTheReleaseDefault) {
+  Config c;
+  std::string err;
+  const std::string path = std::string(getenv("TEST_SRCDIR")) + "/hakmem_lab/ci/fastpath_budgets.json";
+  ASSERT_TRUE(LoadConfig("", path, &c, &err)) << err;
+  c.budget_config = "e3_safe";
+  ASSERT_TRUE(BudgetFor(c, "free_hit").has_value());
+  c.budget_config = "e3";
+  EXPECT_LT(*BudgetFor(c, "free_hit"), 51);
+}
+
 TEST(GateFixtures, ClearRegressionFailsEveryPoint) {
   const Outcome o = RunFixture("clear_regression");
   EXPECT_EQ(o.d.exit_code, 1);

@@ -40,7 +40,8 @@ options:
   --no-timing          judge instructions/op and fast-path budgets only (deterministic)
   --budget-seconds N   while points are inconclusive, measure more rounds up to N seconds (300)
   --gate-config FILE   thresholds (default ci/gate.json)
-  --budgets FILE       fast-path instruction budgets (default ci/fastpath_budgets.json)
+  --budgets FILE       fast-path instruction budgets (default ci/fastpath_budgets.json; the
+                       head's config may have its own under "configs", e.g. e3_safe)
   --no-budgets         judge fast paths relative to the base only (history, bisect: old states
                        never met today's absolute budgets)
   --markdown FILE      write the PR-comment summary there (also appended to $GITHUB_STEP_SUMMARY)
@@ -250,6 +251,8 @@ int main(int argc, char** argv) {
   const std::string gate_json = o.gate_config.empty() ? runfiles + "/hakmem_lab/ci/gate.json" : o.gate_config;
   const std::string budgets = o.budgets.empty() ? runfiles + "/hakmem_lab/ci/fastpath_budgets.json" : o.budgets;
   if (!gate::LoadConfig(gate_json, o.no_budgets ? "" : budgets, &config, &err)) Die(err);
+  // Budgets follow the head's config (fastpath_budgets.json "configs"), else the defaults.
+  config.budget_config = !o.base_rev.empty() ? o.rev_config : o.head_config;
 
   gate::Comparison cmp;
   if (!o.base_rev.empty()) {
@@ -293,8 +296,10 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "gate: warning: the results come from different machines ({} vs {}): timings are not comparable, "
                  "instruction counts are\n", base.machine.fingerprint, head.machine.fingerprint);
     }
-    cmp = gate::Compare(base, OnlyVariant(base, o.base_variant, o.base_result), head,
-                        OnlyVariant(head, o.head_variant, o.head_result), config, o.timing);
+    const std::string head_variant = OnlyVariant(head, o.head_variant, o.head_result);
+    config.budget_config = head_variant;
+    cmp = gate::Compare(base, OnlyVariant(base, o.base_variant, o.base_result), head, head_variant, config,
+                        o.timing);
   } else {
     if (o.base_config == o.head_config) fmt::print(stderr, "gate: A/A run: {} against itself\n", o.base_config);
     fmt::print(stderr, "gate: measuring {} (base) and {} (head) interleaved on this machine\n", o.base_config, o.head_config);
