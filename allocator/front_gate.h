@@ -84,7 +84,7 @@ HAK_FAST_PATH void FreeFast(void* p) {
     const int c = s->class_idx;
     // Only a block start may be pushed: our aligned allocations (AlignHeader, not in the seeds)
     // hand out interior pointers of tiny blocks, and those need the classifier.
-    if (c < kNumTinyClasses && ((a - kClasses[c].user_offset) & (kClasses[c].stride - 1)) == 0) {
+    if (c < kNumTinyClasses && TinyIsBlockStart(a, c)) {
 #if HAKMEM_DEBUG
       if (DebugIsDoubleFree(p, c)) return;
 #endif
@@ -116,11 +116,10 @@ HAK_FAST_PATH void FreeFast(void* p) {
   const int c = h & 0x07;
 #if HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP || HAKMEM_DEBUG
   // Release default (e3_safe) and every debug build: the map byte of a tiny slab equals its
-  // blocks' header byte, so one compare proves ownership and class; the stride test (tiny
-  // strides are 8 << c, user pointers sit at slab + 16 + k * stride) refuses interior pointers.
-  // Anything refused is classified, counted and (debug) reported on the slow path.
-  if (HAK_UNLIKELY(OwnershipGet(a) != h || ((a - 16) & ((uintptr_t{8} << c) - 1)) != 0))
-    return FreeSlow(p);
+  // blocks' header byte, so one compare proves ownership and class; the stride test refuses
+  // interior pointers. Anything refused is classified, counted and (debug) reported on the
+  // slow path.
+  if (HAK_UNLIKELY(OwnershipGet(a) != h || !TinyIsBlockStart(a, c))) return FreeSlow(p);
 #endif
 #if HAKMEM_LEGACY_C7_BRANCHES
   // Pre-E3-3: the `class_idx == 7` special case. Written when C7 had no header (a byte at
