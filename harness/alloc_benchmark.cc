@@ -80,12 +80,15 @@ BENCHMARK(BM_Calloc)->Arg(64)->Arg(4096)->Arg(1 << 20);
 }  // namespace
 
 // BENCHMARK_MAIN, plus the probed allocator in the JSON context ("allocator", "owns_malloc",
-// "variant"), so a reader can refuse numbers from the wrong allocator.
+// "variant", "allocator_path", "allocator_soname"), so a reader can refuse numbers from the
+// wrong allocator.
 int main(int argc, char** argv) {
   const lab::ProbeResult probe = lab::ProbeAllocator();
   benchmark::AddCustomContext("allocator", probe.allocator);
   benchmark::AddCustomContext("owns_malloc", probe.owns_malloc ? "true" : "false");
   benchmark::AddCustomContext("variant", probe.variant);
+  benchmark::AddCustomContext("allocator_path", probe.path);
+  benchmark::AddCustomContext("allocator_soname", probe.soname);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
