@@ -2,7 +2,8 @@
 //   bench_random_mixed [cycles ws seed [min_size] [max_size]] [--json] [--expect ALLOC]
 //   defaults: 10000000 8192 1234567 16 1039
 // Each cycle draws one xorshift32 value r and picks slot r % ws: an occupied slot is freed,
-// an empty one gets malloc(16 + (r & 0x3FF)) clamped to [min_size, max_size], first byte written.
+// an empty one gets malloc(16 + (r & 0x3FF)) clamped to [min_size, max_size], first byte written
+// (and one byte in every further page of a block above 4096 bytes, lab::TouchPages).
 // A prefault pass of cycles/10 (seed + 0xDEADBEEF) runs first and is not drained.
 // ops/s = cycles / (main loop + final drain), CLOCK_MONOTONIC.
 // Note: upstream's "128B / 256B / ..." tables are working-set sizes (ws), not object sizes.
@@ -18,6 +19,7 @@
 
 #include "harness/allocator_probe.h"
 #include "harness/bench_util.h"
+#include "harness/tiers.h"
 
 namespace {
 
@@ -39,7 +41,7 @@ void RunCycles(void** slots, uint32_t ws, uint64_t cycles, uint32_t seed, size_t
         fprintf(stderr, "bench_random_mixed: malloc(%zu) failed: %s\n", n, strerror(errno));
         exit(3);
       }
-      static_cast<unsigned char*>(slot)[0] = static_cast<unsigned char>(r);
+      lab::TouchPages(slot, n, static_cast<uint8_t>(r));  // byte 0, and every page of a big block
     }
   }
 }
@@ -53,7 +55,8 @@ void RunCycles(void** slots, uint32_t ws, uint64_t cycles, uint32_t seed, size_t
           "  ws is the working set (number of slots), not an object size.\n"
           "  --json             also print one JSON record on stdout\n"
           "  --expect ALLOC     refuse to run unless malloc is served by ALLOC\n"
-          "                     (hakmem, system, mimalloc, jemalloc, tcmalloc)\n");
+          "                     (hakmem, system, mimalloc, jemalloc, tcmalloc, or\n"
+          "                     other:SONAME for any other library)\n");
   exit(why ? 2 : 0);
 }
 
@@ -123,18 +126,20 @@ int main(int argc, char** argv) {
   CALLGRIND_STOP_INSTRUMENTATION;
   free(slots);
   const long rss_after_free = lab::RssKb();
+  const std::string tiers = lab::TiersJsonField();  // hakmem only: where the memory is
 
   const double secs = t1 - t0;
   const double ops = secs > 0 ? double(cycles) / secs : 0;
   printf("Throughput = %.0f ops/s [allocator=%s] [iter=%" PRIu64 " ws=%u] time=%.3fs\n", ops,
          probe.allocator.c_str(), cycles, ws, secs);
   if (json) {
-    printf("{\"workload\":\"random_mixed\",\"allocator\":\"%s\",\"variant\":\"%s\","
+    printf("{\"workload\":\"random_mixed\",\"allocator\":\"%s\",%s,\"variant\":\"%s\","
            "\"owns_malloc\":%s,\"cycles\":%" PRIu64 ",\"ws\":%u,\"seed\":%u,\"min_size\":%zu,"
            "\"max_size\":%zu,\"seconds\":%.9f,\"ops_per_sec\":%.1f,\"peak_rss_kb\":%ld,"
-           "\"rss_after_free_kb\":%ld,\"compiler\":\"gcc %s\"}\n",
-           probe.allocator.c_str(), probe.variant.c_str(), probe.owns_malloc ? "true" : "false",
-           cycles, ws, seed, min_size, max_size, secs, ops, lab::PeakRssKb(), rss_after_free, __VERSION__);
+           "\"rss_after_free_kb\":%ld%s,\"compiler\":\"gcc %s\"}\n",
+           probe.allocator.c_str(), lab::ProbeJsonFields(probe).c_str(), probe.variant.c_str(),
+           probe.owns_malloc ? "true" : "false", cycles, ws, seed, min_size, max_size, secs, ops,
+           lab::PeakRssKb(), rss_after_free, tiers.c_str(), __VERSION__);
   }
   return 0;
 }
