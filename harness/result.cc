@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -15,25 +17,31 @@ namespace lab {
 
 using nlohmann::json;
 
+namespace {
+bool IsWhole(double v) { return std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9007199254740992.0; }
+}  // namespace
+
+std::string ExactNumber(double v) {
+  char buf[40];
+  if (IsWhole(v)) {
+    snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+  } else {
+    snprintf(buf, sizeof buf, "%.17g", v);  // round-trips every double
+  }
+  return buf;
+}
+
 std::string Point::ParamString() const {
   std::string s;
   for (const auto& [k, v] : params) {
     if (!s.empty()) s += ' ';
-    std::ostringstream os;
-    os << k << '=' << v;
-    s += os.str();
+    s += k + '=' + ExactNumber(v);
   }
   return s;
 }
 
 std::string PointLabel(const std::string& workload, const std::map<std::string, double>& params) {
-  auto num = [&](const char* k) {
-    std::ostringstream os;
-    os << std::fixed;
-    os.precision(0);
-    os << params.at(k);
-    return os.str();
-  };
+  auto num = [&](const char* k) { return ExactNumber(params.at(k)); };
   if (workload == "size_sweep" && params.count("min_size")) return "size=" + num("min_size");
   if (workload == "random_mixed" && params.count("ws")) return "ws=" + num("ws");
   if (workload.rfind("mt_", 0) == 0 && params.count("threads")) return "threads=" + num("threads");
@@ -44,6 +52,10 @@ std::string PointLabel(const std::string& workload, const std::map<std::string, 
 }
 
 std::string Point::Key() const { return workload + "|" + ParamString() + "|" + variant; }
+
+std::string Point::Label() const { return label.empty() ? PointLabel(workload, params) : label; }
+
+std::string Point::Name() const { return workload + " " + Label(); }
 
 void Summarize(Point* p) {
   p->median = Median(p->samples);
@@ -69,17 +81,24 @@ json ToJson(const Result& r) {
   if (!r.complete) j["incomplete_reason"] = r.incomplete_reason;
   j["variants"] = json::array();
   for (const auto& v : r.variants) {
-    j["variants"].push_back({{"name", v.name}, {"allocator", v.allocator}, {"switches", v.switches},
-                             {"compiler", v.compiler}});
+    json jv = {{"name", v.name}, {"allocator", v.allocator}, {"switches", v.switches}, {"compiler", v.compiler}};
+    if (v.preload) {
+      jv["preload"] = {{"path", v.preload->path}, {"soname", v.preload->soname}, {"sha256", v.preload->sha256}};
+    }
+    j["variants"].push_back(jv);
   }
   j["points"] = json::array();
   for (const auto& p : r.points) {
-    json jp = {{"workload", p.workload}, {"params", p.params},  {"variant", p.variant},
+    json params = json::object();  // integers stay integers: 1000000, never 1e+06 or 1000000.0
+    for (const auto& [k, v] : p.params) params[k] = IsWhole(v) ? json(static_cast<long long>(v)) : json(v);
+    json jp = {{"workload", p.workload}, {"label", p.Label()}, {"params", params}, {"variant", p.variant},
                {"unit", p.unit},         {"samples", p.samples}, {"median", p.median},
                {"mad", p.mad},           {"ci95", {p.ci_lo, p.ci_hi}}};
     jp["instructions_per_op"] = p.instructions_per_op ? json(*p.instructions_per_op) : json(nullptr);
     jp["peak_rss_kb"] = p.peak_rss_kb ? json(*p.peak_rss_kb) : json(nullptr);
     jp["rss_after_free_kb"] = p.rss_after_free_kb ? json(*p.rss_after_free_kb) : json(nullptr);
+    if (p.p99_ns_per_op) jp["p99_ns_per_op"] = *p.p99_ns_per_op;
+    if (!p.tiers.empty()) jp["tiers"] = p.tiers;
     j["points"].push_back(jp);
   }
   j["fastpath_instructions"] = r.fastpath;
@@ -155,6 +174,16 @@ std::optional<Result> FromJson(const json& j, const std::string& origin, std::st
       const std::string path = "variants[" + std::to_string(i) + "]";
       VariantInfo v{rd.Str(vs[i], "name", path), rd.Str(vs[i], "allocator", path),
                     rd.Str(vs[i], "switches", path), rd.Str(vs[i], "compiler", path)};
+      if (vs[i].contains("preload")) {  // optional: --peer NAME=/path/lib.so
+        const std::string pp = path + ".preload";
+        const json& pl = vs[i]["preload"];
+        v.preload = Preload{rd.Str(pl, "path", pp), rd.Str(pl, "soname", pp), rd.Str(pl, "sha256", pp)};
+        if (v.preload->path.empty() || v.preload->path[0] != '/') rd.Fail(pp + ".path", "expected an absolute path");
+        const std::string& h = v.preload->sha256;
+        if (h.size() != 64 || h.find_first_not_of("0123456789abcdef") != std::string::npos) {
+          rd.Fail(pp + ".sha256", "expected 64 lowercase hex digits");
+        }
+      }
       if (!names.insert(v.name).second) rd.Fail(path + ".name", "duplicate variant '" + v.name + "'");
       r.variants.push_back(v);
     }
@@ -173,6 +202,11 @@ std::optional<Result> FromJson(const json& j, const std::string& origin, std::st
       for (auto it = params.begin(); it != params.end(); ++it) {
         p.params[it.key()] = rd.Num(it.value(), path + ".params." + it.key());
       }
+      // The label as written (older files have none: it is derived by the same rule).
+      if (ps[i].contains("label")) {
+        p.label = rd.Str(ps[i], "label", path);
+        if (p.label.empty()) rd.Fail(path + ".label", "empty");
+      }
       const json& samples = rd.Get(ps[i], "samples", path);
       if (!samples.is_array() || samples.empty()) rd.Fail(path + ".samples", "expected a non-empty array");
       for (size_t k = 0; k < samples.size(); ++k) {
@@ -184,6 +218,12 @@ std::optional<Result> FromJson(const json& j, const std::string& origin, std::st
       p.instructions_per_op = rd.OptNum(ps[i], "instructions_per_op", path);
       p.peak_rss_kb = rd.OptNum(ps[i], "peak_rss_kb", path);
       p.rss_after_free_kb = rd.OptNum(ps[i], "rss_after_free_kb", path);
+      p.p99_ns_per_op = rd.OptNum(ps[i], "p99_ns_per_op", path);
+      if (ps[i].contains("tiers")) {
+        const json& t = ps[i]["tiers"];
+        if (!t.is_object()) rd.Fail(path + ".tiers", "expected an object");
+        for (auto it = t.begin(); it != t.end(); ++it) p.tiers[it.key()] = rd.Num(it.value(), path + ".tiers." + it.key());
+      }
       Summarize(&p);  // the stored summary is recomputed, never trusted
       if (!keys.insert(p.Key()).second) rd.Fail(path, "duplicated point (" + p.Key() + ")");
       r.points.push_back(std::move(p));
@@ -219,6 +259,40 @@ std::optional<Result> ReadResultFile(const std::string& path, std::string* error
     return std::nullopt;
   }
   return FromJson(j, path, error);
+}
+
+std::string UserPath(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  const char* wd = getenv("BUILD_WORKING_DIRECTORY");
+  if (wd != nullptr && wd[0] != '\0') return std::string(wd) + "/" + path;
+  char cwd[4096];
+  if (getcwd(cwd, sizeof cwd) == nullptr) return path;
+  return std::string(cwd) + "/" + path;
+}
+
+std::string BaselineRoot(const std::string& workspace) {
+  const char* env = getenv("HAKMEM_LAB_BASELINES");
+  if (env != nullptr && env[0] != '\0') return UserPath(env);
+  return workspace + "/baselines";
+}
+
+bool CheckWritable(const std::string& path, std::string* why) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  struct stat st {};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    *why = path + ": directory " + dir + " does not exist";
+    return false;
+  }
+  if (access(dir.c_str(), W_OK) != 0) {
+    *why = path + ": directory " + dir + " is not writable";
+    return false;
+  }
+  if (stat(path.c_str(), &st) == 0 && (!S_ISREG(st.st_mode) || access(path.c_str(), W_OK) != 0)) {
+    *why = path + ": exists and is not a writable file";
+    return false;
+  }
+  return true;
 }
 
 bool WriteFileAtomic(const std::string& path, const std::string& contents, std::string* error,

@@ -21,25 +21,43 @@ struct Machine {
   int cores = 0;
 };
 
+// A peer given to the sweep as --peer NAME=/path/lib.so: the glibc-linked binaries run with
+// LD_PRELOAD=path. What was preloaded, so a number can be traced to the exact library.
+struct Preload {
+  std::string path;    // absolute path of the library as preloaded
+  std::string soname;  // its DT_SONAME; "" when it has none
+  std::string sha256;  // SHA-256 of the file, 64 lowercase hex digits
+};
+
 struct VariantInfo {
-  std::string name;        // config name: e3, e2, ..., system, mimalloc
-  std::string allocator;   // hakmem, glibc, mimalloc, jemalloc, tcmalloc (as probed)
+  std::string name;        // config name: e3, e2, ..., system, mimalloc; or a --peer NAME
+  std::string allocator;   // hakmem, glibc, mimalloc, jemalloc, tcmalloc, other:<soname> (as probed)
   std::string switches;    // hakmem: hak_variant_string(); peers: ""
   std::string compiler;    // as the benchmark binary reports it
+  std::optional<Preload> preload = std::nullopt;  // --peer only ("preload" in the JSON)
 };
 
 struct Point {
   std::string workload;                  // random_mixed, size_sweep, ...
   std::map<std::string, double> params;  // cycles, ws, seed, min_size, max_size, ...
   std::string variant;
+  // How tables and the gate name the point ("ws=128"): written by the sweep, read back as
+  // written; empty means "derive it with PointLabel". Identity is Key(), never the label.
+  std::string label;
   std::string unit = "ops/s";
   std::vector<double> samples;           // every raw sample, in measurement order
   double median = 0, mad = 0, ci_lo = 0, ci_hi = 0;
   std::optional<double> instructions_per_op;  // callgrind, deterministic
-  std::optional<double> peak_rss_kb, rss_after_free_kb;
+  std::optional<double> peak_rss_kb, rss_after_free_kb;  // medians over rounds
+  std::optional<double> p99_ns_per_op;  // multi-thread: p99 of per-op time over batches (median over rounds)
+  // hakmem only: bytes each tier holds after the workload freed everything (hak_get_info),
+  // from the last round: where extra memory sits when a memory verdict fails.
+  std::map<std::string, double> tiers;
   // Identity of a point within a result: workload + params + variant.
   std::string Key() const;
-  std::string ParamString() const;  // "ws=128 cycles=1000000"
+  std::string ParamString() const;  // "cycles=1000000 seed=1234567 ws=128": exact, integers as integers
+  std::string Label() const;        // label, or PointLabel(workload, params)
+  std::string Name() const;         // "random_mixed ws=128"
 };
 
 struct Result {
@@ -59,6 +77,8 @@ struct Result {
 // How tables, plots and the gate name a point within its workload: "ws=128", "size=4096",
 // "threads=2", "arg=64" (Google Benchmark), else every parameter.
 std::string PointLabel(const std::string& workload, const std::map<std::string, double>& params);
+// A number exactly: whole numbers as integers ("1234567"), others with 17 significant digits.
+std::string ExactNumber(double v);
 
 nlohmann::json ToJson(const Result& r);
 // Parses and validates. On failure returns nullopt and sets *error to one line naming the file
@@ -70,6 +90,18 @@ std::optional<Result> ReadResultFile(const std::string& path, std::string* error
 // two writers racing for the same path get one winner and one error, never a mix.
 bool WriteFileAtomic(const std::string& path, const std::string& contents, std::string* error,
                      bool no_replace = false);
+
+// A path the user typed, made absolute against the directory they stand in: under `bazel run`
+// the program runs inside its runfiles, so relative paths resolve against
+// BUILD_WORKING_DIRECTORY (else the current directory). "" stays "".
+std::string UserPath(const std::string& path);
+// True when `path` can be created or replaced: its directory exists and is writable, and an
+// existing `path` is a writable regular file. Else *why says which, in one line.
+bool CheckWritable(const std::string& path, std::string* why);
+
+// Where per-commit baselines live: $HAKMEM_LAB_BASELINES when set (a CI runner keeps them
+// outside its checkout, which actions/checkout cleans), else <workspace>/baselines.
+std::string BaselineRoot(const std::string& workspace);
 
 // Recomputes median, MAD and interval from the samples.
 void Summarize(Point* p);

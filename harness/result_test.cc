@@ -153,5 +153,82 @@ TEST(Result, RacingNoReplaceWritersHaveExactlyOneWinner) {
   }
 }
 
+TEST(PointIdentity, ExactParametersNeverMergeNeighbours) {
+  Point a, b;
+  a.workload = b.workload = "random_mixed";
+  a.params = {{"seed", 1234567}, {"cycles", 1e7}};
+  b.params = {{"seed", 1234568}, {"cycles", 1e7}};
+  EXPECT_NE(a.Key(), b.Key());
+  EXPECT_EQ(a.ParamString(), "cycles=10000000 seed=1234567");
+  Point c = a;
+  c.params["cycles"] = 1e6;
+  EXPECT_NE(a.Key(), c.Key());  // 1e6 and 1e7 cycles are different experiments
+  EXPECT_EQ(ExactNumber(0.1), "0.10000000000000001");
+  EXPECT_EQ(ExactNumber(4194304), "4194304");
+}
+
+TEST(PointIdentity, IntegersStayIntegersAndTheLabelIsWritten) {
+  Result r = Sample();
+  r.points[0].tiers = {{"superslab_bytes", 4194304}};
+  r.points[0].p99_ns_per_op = 123.5;
+  const nlohmann::json j = ToJson(r);
+  EXPECT_TRUE(j["points"][0]["params"]["cycles"].is_number_integer()) << j["points"][0]["params"].dump();
+  EXPECT_EQ(j["points"][0]["label"], "ws=128");
+  std::string err;
+  nlohmann::json edited = j;
+  edited["points"][0]["label"] = "my label";
+  auto back = FromJson(edited, "f.json", &err);
+  ASSERT_TRUE(back.has_value()) << err;
+  EXPECT_EQ(back->points[0].Label(), "my label");  // read as written, not rebuilt
+  EXPECT_EQ(back->points[0].tiers.at("superslab_bytes"), 4194304);
+  EXPECT_EQ(*back->points[0].p99_ns_per_op, 123.5);
+  edited["points"][0]["label"] = "";
+  EXPECT_NE(Err(edited).find("points[0].label: empty"), std::string::npos);
+}
+
+TEST(UserPaths, RelativeToWhereTheUserStands) {
+  setenv("BUILD_WORKING_DIRECTORY", "/home/me/src", 1);
+  EXPECT_EQ(UserPath("out/x.json"), "/home/me/src/out/x.json");
+  EXPECT_EQ(UserPath("/abs/x.json"), "/abs/x.json");
+  EXPECT_EQ(UserPath(""), "");
+  unsetenv("BUILD_WORKING_DIRECTORY");
+  std::string why;
+  EXPECT_FALSE(CheckWritable("/nonexistent/dir/x.json", &why));
+  EXPECT_NE(why.find("directory /nonexistent/dir does not exist"), std::string::npos) << why;
+  const std::string tmp = getenv("TEST_TMPDIR");
+  EXPECT_TRUE(CheckWritable(tmp + "/x.json", &why)) << why;
+  EXPECT_FALSE(CheckWritable(tmp, &why));  // a directory is not a file
+}
+
+TEST(Result, PreloadedPeerRoundTrips) {
+  Result r = Sample();
+  const std::string hash(64, 'a');
+  r.variants.push_back({"other", "other:libother_malloc.so", "", "gcc 12",
+                        Preload{"/x/libother_malloc.so", "libother_malloc.so", hash}});
+  const nlohmann::json j = ToJson(r);
+  EXPECT_FALSE(j["variants"][0].contains("preload"));  // only a --peer has one
+  EXPECT_EQ(j["variants"][2]["preload"]["sha256"], hash);
+  std::string e;
+  auto back = FromJson(j, "f.json", &e);
+  ASSERT_TRUE(back.has_value()) << e;
+  EXPECT_FALSE(back->variants[0].preload.has_value());
+  ASSERT_TRUE(back->variants[2].preload.has_value());
+  EXPECT_EQ(back->variants[2].preload->path, "/x/libother_malloc.so");
+  EXPECT_EQ(back->variants[2].preload->soname, "libother_malloc.so");
+  EXPECT_EQ(back->variants[2].preload->sha256, hash);
+  EXPECT_EQ(ToJson(*back), j);
+
+  auto bad = j;
+  bad["variants"][2]["preload"]["sha256"] = "xyz";
+  EXPECT_NE(Err(bad).find("variants[2].preload.sha256: expected 64 lowercase hex digits"), std::string::npos)
+      << Err(bad);
+  bad = j;
+  bad["variants"][2]["preload"].erase("soname");
+  EXPECT_NE(Err(bad).find("variants[2].preload.soname: missing"), std::string::npos) << Err(bad);
+  bad = j;
+  bad["variants"][2]["preload"]["path"] = "lib.so";
+  EXPECT_NE(Err(bad).find("variants[2].preload.path: expected an absolute path"), std::string::npos) << Err(bad);
+}
+
 }  // namespace
 }  // namespace lab

@@ -5,6 +5,7 @@
 // Every round visits every point, and at each point runs the variants in a freshly shuffled
 // order (A B C, C A B, ...), so machine drift hits all variants alike. Every raw sample is kept.
 // Writes one JSON result (schema: harness/README.md); --record stores it as a baseline.
+#include <limits.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,11 +23,14 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "harness/allocator_probe.h"
 #include "harness/interleave.h"
 #include "harness/machine.h"
 #include "harness/result.h"
+#include "harness/stats.h"
 #include "harness/subprocess.h"
 
 namespace {
@@ -34,12 +38,18 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kUsage = R"(usage: sweep [options]
-  --variants LIST     comma-separated configs (default e3,system,mimalloc); see
+  --variants LIST     comma-separated configs (default shipped,system,mimalloc: "shipped" is
+                      the config //allocator:libhakmem.so ships, e3_safe today); see
                       `bazel run //tools:variants` for hakmem configs; peers: system,
                       mimalloc, jemalloc, tcmalloc. LABEL=CONFIG measures CONFIG under the
                       name LABEL (an A/A run: a=e3,b=e3); LABEL=CONFIG@DIR takes the binaries
                       from another tree's bazel-bin (DIR holds harness/ and tools/variants.json)
-  --workloads LIST    random_mixed,size_sweep,mt_prodcons,mt_larson,gbench (default all;
+  --peer NAME=LIB     also measure the shared library LIB (any malloc replacement) as the peer
+                      NAME: the glibc-linked binaries (*.system) run with LD_PRELOAD=LIB, each
+                      checked to be served by LIB (other:<its soname>); path, soname and sha256
+                      of LIB are recorded. Repeatable. NAME may also be placed in --variants.
+  --workloads LIST    random_mixed,size_sweep,mt_prodcons,mt_larson,mt_churn,mem_liveset,
+                      mem_prodcons_long,mem_thread_churn,gbench (default all;
                       gbench: Google Benchmark micro-benchmarks, one point per benchmark)
   --rounds N          interleaved rounds, one sample per variant per point each (default 5)
   --quick             smoke-sized grid for CI (fewer points, short runs, 3 rounds)
@@ -47,8 +57,11 @@ constexpr const char* kUsage = R"(usage: sweep [options]
   --timeout SEC       time limit of one benchmark run (default 120)
   --out FILE          where to write the result (default results/sweep-<time>.json in the tree)
   --record            also store the result as baselines/<commit>/<machine>.json
+                      ($HAKMEM_LAB_BASELINES/<commit>/<machine>.json when that is set)
   --allow-dirty       with --record: accept a tree with uncommitted changes
   --force             with --record: replace an existing baseline
+  --profiles DIR      with --instructions: keep every callgrind profile in DIR/<variant>/
+                      (<workload>_<label>.callgrind, fastpath_<mode>.callgrind) for root-cause reports
   --seed N            shuffling seed (default 1)
   --print-machine     print this machine's metadata (JSON, with its fingerprint) and exit
   -h, --help          this text
@@ -56,15 +69,18 @@ Exit status: 0 done, 2 bad input, 3 a benchmark failed (a partial result is stil
 marked incomplete, and never recorded).)";
 
 struct Options {
-  std::vector<std::string> variants = {"e3", "system", "mimalloc"};  // labels
+  std::vector<std::string> variants = {"shipped", "system", "mimalloc"};  // labels
   std::map<std::string, std::string> config_of;                       // label -> config
   std::map<std::string, std::string> dir_of;                          // label -> bazel-bin of another tree
-  std::vector<std::string> workloads = {"random_mixed", "size_sweep", "mt_prodcons", "mt_larson", "gbench"};
+  std::map<std::string, std::string> preload_of;                      // --peer label -> library (absolute)
+  std::vector<std::string> peer_labels;                               // --peer labels, as given
+  std::vector<std::string> workloads = {"random_mixed", "size_sweep", "mt_prodcons", "mt_larson", "mt_churn",
+                                        "mem_liveset", "mem_prodcons_long", "mem_thread_churn", "gbench"};
   int rounds = 5;
   bool rounds_set = false, quick = false, instructions = false, record = false;
   bool allow_dirty = false, force = false;
   int timeout_sec = 120;
-  std::string out;
+  std::string out, profiles;
   uint64_t seed = 1;
 };
 
@@ -121,6 +137,8 @@ Options Parse(int argc, char** argv) {
       o.timeout_sec = int(ParseInt(value(), "--timeout", 1, 86400));
     } else if (a == "--out") {
       o.out = value();
+    } else if (a == "--profiles") {
+      o.profiles = lab::UserPath(value());
     } else if (a == "--record") {
       o.record = true;
     } else if (a == "--allow-dirty") {
@@ -134,6 +152,21 @@ Options Parse(int argc, char** argv) {
       std::exit(0);
     } else if (a == "--seed") {
       o.seed = uint64_t(ParseInt(value(), "--seed", 0, 1L << 40));
+    } else if (a == "--peer") {
+      const std::string arg = value();
+      const size_t eq = arg.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size()) {
+        Die(2, "bad --peer '" + arg + "' (NAME=/path/lib.so)");
+      }
+      const std::string name = arg.substr(0, eq), lib = lab::UserPath(arg.substr(eq + 1));
+      if (name.find_first_of(",=@:/ ") != std::string::npos) Die(2, "bad --peer name '" + name + "'");
+      if (o.preload_of.count(name)) Die(2, "--peer " + name + " given twice");
+      // LD_PRELOAD splits at ':' and whitespace. The file itself is checked in main.
+      if (lib.find_first_of(": \t\n") != std::string::npos) {
+        Die(2, "--peer " + name + ": LD_PRELOAD cannot carry '" + lib + "'");
+      }
+      o.preload_of[name] = lib;
+      o.peer_labels.push_back(name);
     } else {
       Die(2, fmt::format("unknown argument '{}' (try --help)", a));
     }
@@ -153,13 +186,24 @@ Options Parse(int argc, char** argv) {
     o.config_of[label] = config;
     v = label;
   }
+  // A --peer runs the glibc-linked binaries; named in --variants it takes that place, else it
+  // comes last.
+  for (const auto& name : o.peer_labels) {
+    const bool listed = std::find(o.variants.begin(), o.variants.end(), name) != o.variants.end();
+    if (listed && (o.config_of[name] != name || o.dir_of.count(name))) {
+      Die(2, "variant '" + name + "' given twice (--variants and --peer)");
+    }
+    if (!listed) o.variants.push_back(name);
+    o.config_of[name] = "system";
+  }
   std::set<std::string> seen;
   for (const auto& v : o.variants) {
     if (!seen.insert(v).second) Die(2, "variant '" + v + "' given twice");
   }
+  const Options defaults;
   for (const auto& w : o.workloads) {
-    if (w != "random_mixed" && w != "size_sweep" && w != "mt_prodcons" && w != "mt_larson" && w != "gbench") {
-      Die(2, "unknown workload '" + w + "' (known: random_mixed, size_sweep, mt_prodcons, mt_larson, gbench)");
+    if (std::find(defaults.workloads.begin(), defaults.workloads.end(), w) == defaults.workloads.end()) {
+      Die(2, fmt::format("unknown workload '{}' (known: {})", w, fmt::join(defaults.workloads, ", ")));
     }
   }
   return o;
@@ -181,7 +225,18 @@ std::string Workspace() {
 // ---- running a command with a time limit ----
 using lab::LastLine;
 using lab::RunOutput;
-RunOutput Run(const std::vector<std::string>& argv, int timeout_sec) { return lab::RunCommand(argv, timeout_sec); }
+// preload: LD_PRELOAD of the run (a --peer's library), "" for none.
+RunOutput Run(const std::vector<std::string>& argv, int timeout_sec, const std::string& preload = "") {
+  lab::RunSpec spec;
+  if (!preload.empty()) spec.env.push_back({"LD_PRELOAD", preload});
+  return lab::RunCommand(argv, timeout_sec, spec);
+}
+
+// The library a variant's runs preload ("" unless it is a --peer).
+std::string PreloadOf(const Options& o, const std::string& label) {
+  auto it = o.preload_of.find(label);
+  return it == o.preload_of.end() ? "" : it->second;
+}
 
 // ---- the grid ----
 struct GridPoint {
@@ -202,9 +257,19 @@ std::vector<GridPoint> Grid(const Options& o) {
     } else if (w == "gbench") {
       // One run of alloc_benchmark per variant and round; it expands into one point per benchmark.
       g.push_back({w, {{"min_time", o.quick ? 0.02 : 0.1}}});
-    } else if (w == "mt_prodcons" || w == "mt_larson") {
+    } else if (w.rfind("mt_", 0) == 0) {
       // Cross-thread frees on the machine's 2 cores; threads stay a parameter of the point.
-      g.push_back({w, {{"threads", 2}, {"ops", o.quick ? 2e5 : 2e6}, {"min_size", 16}, {"max_size", 1039}}});
+      // A sample lasts a few hundred ms (full grid), long enough for stable 2-thread medians.
+      // (ops per thread; larson's loop is ~5x cheaper per op than the ring or the shared slots)
+      const double ops = (w == "mt_larson" ? 2e7 : 4e6) / (o.quick ? 10 : 1);
+      g.push_back({w, {{"threads", 2}, {"ops", ops}, {"min_size", 16}, {"max_size", 1039}}});
+    } else if (w == "mem_liveset") {
+      // Allocate a live set in mixed sizes, touch every page, free it all: what stays resident.
+      g.push_back({w, {{"mib", o.quick ? 16 : 64}, {"rounds", 3}}});
+    } else if (w == "mem_prodcons_long") {
+      g.push_back({w, {{"threads", 2}, {"ops", o.quick ? 1e6 : 4e6}}});
+    } else if (w == "mem_thread_churn") {
+      g.push_back({w, {{"threads", o.quick ? 50 : 200}}});
     } else {
       // The same loop with one object size: every tier and each tiny class edge.
       std::vector<double> sizes = o.quick
@@ -230,7 +295,13 @@ std::string HarnessDir(const Options& o, const std::string& runfiles, const std:
 // The program that runs a workload.
 std::string ProgramOf(const std::string& workload) {
   if (workload == "gbench") return "alloc_benchmark";
+  if (workload.rfind("mem_", 0) == 0) return "bench_mem";
   return workload.rfind("mt_", 0) == 0 ? "bench_mt" : "bench_random_mixed";
+}
+
+// Workloads whose instructions/op callgrind can count exactly (one thread, a fixed loop).
+bool HasInstructions(const std::string& workload) {
+  return workload == "random_mixed" || workload == "size_sweep";
 }
 
 std::vector<std::string> BenchArgs(const std::string& harness_dir, const std::string& variant,
@@ -239,6 +310,17 @@ std::vector<std::string> BenchArgs(const std::string& harness_dir, const std::st
   const std::string bin = harness_dir + "/" + ProgramOf(p.workload) + "." + variant;
   if (p.workload == "gbench") {
     return {bin, "--benchmark_format=json", fmt::format("--benchmark_min_time={}", p.params.at("min_time"))};
+  }
+  if (p.workload.rfind("mem_", 0) == 0) {  // bench_mem MODE --name value ... (names as in params)
+    std::vector<std::string> args = {bin, p.workload.substr(4)};
+    for (const auto& [k, v] : p.params) {
+      std::string flag = "--" + k;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      args.push_back(flag);
+      args.push_back(lab::ExactNumber(v));
+    }
+    args.insert(args.end(), {"--json", "--expect", expect});
+    return args;
   }
   if (p.workload.rfind("mt_", 0) == 0) {
     return {bin, p.workload.substr(3), "--threads", num("threads"), "--ops", num("ops"),
@@ -263,12 +345,13 @@ std::string Label(const GridPoint& g) { return lab::PointLabel(g.workload, g.par
 // Runs argv under callgrind with extra options and returns the collected instruction total,
 // or -1 (with *err set) when the run or the output file fails.
 double CallgrindTotal(const std::vector<std::string>& argv, const std::vector<std::string>& opts,
-                      int timeout_sec, std::string* err) {
+                      int timeout_sec, std::string* err, const std::string& keep_as = "",
+                      const std::string& preload = "") {
   const std::string out = fmt::format("/tmp/hakmem-sweep-cg.{}", getpid());
   std::vector<std::string> args = {"/usr/bin/valgrind", "--tool=callgrind", "--callgrind-out-file=" + out};
   args.insert(args.end(), opts.begin(), opts.end());
   args.insert(args.end(), argv.begin(), argv.end());
-  const RunOutput r = Run(args, timeout_sec);
+  const RunOutput r = Run(args, timeout_sec, preload);  // valgrind hands LD_PRELOAD on to the program
   std::ifstream f(out);
   std::string line;
   double total = -1;
@@ -277,12 +360,25 @@ double CallgrindTotal(const std::vector<std::string>& argv, const std::vector<st
       total = std::stod(line.substr(line.find(':') + 1));
     }
   }
-  unlink(out.c_str());
+  // --profiles keeps the whole profile (per-function costs, call graph) for the gate's
+  // root-cause report; otherwise only the total was wanted.
+  if (keep_as.empty() || rename(out.c_str(), keep_as.c_str()) != 0) unlink(out.c_str());
   if (r.status != 0 || total < 0) {
     *err = r.timed_out ? "timed out" : LastLine(r.err);
     return -1;
   }
   return total;
+}
+
+// Where --profiles keeps one callgrind profile ("" without --profiles).
+std::string ProfilePath(const Options& o, const std::string& variant, std::string name) {
+  if (o.profiles.empty()) return "";
+  const std::string dir = o.profiles + "/" + variant;
+  mkdir(o.profiles.c_str(), 0755);
+  mkdir(dir.c_str(), 0755);
+  std::replace(name.begin(), name.end(), ' ', '_');
+  std::replace(name.begin(), name.end(), '/', '_');
+  return dir + "/" + name + ".callgrind";
 }
 
 std::string Human(double ops) { return fmt::format("{:.1f}M", ops / 1e6); }
@@ -325,7 +421,7 @@ std::string Trim(std::string s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options o = Parse(argc, argv);
+  Options o = Parse(argc, argv);
   const std::string ws_dir = Workspace();
   if (ws_dir.empty() && (o.out.empty() || o.record)) {
     Die(2, "run me with `bazel run //harness:sweep` (BUILD_WORKSPACE_DIRECTORY is unset), or give --out and no --record");
@@ -338,6 +434,17 @@ int main(int argc, char** argv) {
     std::ifstream f(rf + "/tools/variants.json");
     if (!f) Die(2, "cannot read tools/variants.json from runfiles");
     f >> variants_json;
+  }
+  // "shipped" names the release default of variants.bzl (what libhakmem.so builds).
+  const std::string shipped = variants_json.value("shipped", "");
+  for (auto& label : o.variants) {
+    if (o.config_of.at(label) != "shipped" || shipped.empty()) continue;
+    if (label == "shipped") {
+      o.config_of.erase(label);
+      if (o.dir_of.count("shipped")) o.dir_of[shipped] = o.dir_of["shipped"], o.dir_of.erase("shipped");
+      label = shipped;
+    }
+    o.config_of[label] = shipped;
   }
   std::map<std::string, std::string> expect_switches;
   for (const auto& v : variants_json["variants"]) expect_switches[v["name"]] = v["variant_string"];
@@ -352,6 +459,36 @@ int main(int argc, char** argv) {
       Die(2, fmt::format("unknown variant '{}'; known: {}", v, known));
     }
   }
+  // --peer: each library must be a loadable shared library of this machine; it is recorded by
+  // path, soname and hash, and its runs must be served by it (the probe's other:<soname>).
+  std::map<std::string, lab::Preload> preloads;  // label -> library
+  for (const auto& name : o.peer_labels) {
+    if (expect_switches.count(name) || peers.count(name)) {
+      Die(2, "--peer " + name + ": a config has that name; pick another NAME");
+    }
+    lab::Preload pl;
+    pl.path = o.preload_of.at(name);
+    std::string why;
+    if (access(pl.path.c_str(), F_OK) != 0) Die(2, "--peer " + name + ": " + pl.path + ": no such file");
+    if (!lab::ReadElfSoname(pl.path, &pl.soname, &why)) Die(2, "--peer " + name + ": not loadable: " + why);
+    const RunOutput h = Run({"/usr/bin/sha256sum", "--", pl.path}, 60);
+    pl.sha256 = h.out.substr(0, 64);
+    if (h.status != 0 || pl.sha256.size() != 64) {
+      Die(2, "--peer " + name + ": cannot hash " + pl.path + ": " + LastLine(h.err));
+    }
+    preloads[name] = pl;
+  }
+  // What --expect a variant's runs pass: a peer's name, a --peer's other:<soname>, else hakmem.
+  auto expect_of = [&](const std::string& label) -> std::string {
+    auto it = preloads.find(label);
+    if (it != preloads.end()) {
+      char real[PATH_MAX];
+      const std::string& path = it->second.path;
+      return lab::OtherAllocatorName(it->second.soname, realpath(path.c_str(), real) ? real : path);
+    }
+    const std::string& cfg = o.config_of.at(label);
+    return peers.count(cfg) ? cfg : "hakmem";
+  };
 
   lab::Result result;
   result.started_at = IsoNow();
@@ -367,7 +504,17 @@ int main(int argc, char** argv) {
   if (o.record && result.dirty && !o.allow_dirty) {
     Die(2, "--record refuses a tree with uncommitted changes (commit first, or --allow-dirty)");
   }
-  const std::string baseline_dir = ws_dir + "/baselines/" + result.commit;
+  // Where the result goes, checked now: a finished sweep must never fail for want of a directory.
+  std::string out = lab::UserPath(o.out);
+  if (out.empty()) {
+    mkdir((ws_dir + "/results").c_str(), 0755);
+    out = fmt::format("{}/results/sweep-{}-{}.json", ws_dir, StampNow(), getpid());
+  }
+  {
+    std::string why;
+    if (!lab::CheckWritable(out, &why)) Die(2, "--out " + why);
+  }
+  const std::string baseline_dir = lab::BaselineRoot(ws_dir) + "/" + result.commit;
   const std::string baseline_path = baseline_dir + "/" + result.machine.fingerprint + ".json";
   if (o.record && !o.force && access(baseline_path.c_str(), F_OK) == 0) {
     Die(2, baseline_path + " exists (use --force to replace it)");
@@ -377,18 +524,30 @@ int main(int argc, char** argv) {
   for (const auto& label : o.variants) {
     const std::string& v = o.config_of.at(label);
     const std::string hdir = HarnessDir(o, rf, label);
-    for (const char* program : {"bench_random_mixed", "bench_mt", "alloc_benchmark"}) {
+    std::set<std::string> programs = {"bench_random_mixed"};  // the probe below runs it
+    for (const auto& w : o.workloads) programs.insert(ProgramOf(w));
+    for (const auto& program : programs) {
       const std::string b = hdir + "/" + program + "." + v;
-      if (access(b.c_str(), X_OK) != 0) Die(2, "no binary for variant " + v + ": " + b);
+      if (access(b.c_str(), X_OK) != 0) {
+        Die(2, fmt::format("no {} binary for variant {}: {} (a tree older than the workload{}?)", program, label, b,
+                           o.dir_of.count(label) ? "" : " or a stale build"));
+      }
     }
     const std::string bin = hdir + "/bench_random_mixed." + v;
-    const std::string expect = peers.count(v) ? v : "hakmem";
-    const RunOutput r = Run({bin, "1000", "16", "1", "--json", "--expect", expect}, o.timeout_sec);
+    const std::string expect = expect_of(label);
+    const RunOutput r = Run({bin, "1000", "16", "1", "--json", "--expect", expect}, o.timeout_sec, PreloadOf(o, label));
+    if (r.status != 0 && preloads.count(label)) {
+      // A preload the loader ignored says why on the line before the probe's refusal.
+      const size_t ld = r.err.find("ld.so: ");
+      const std::string loader = ld == std::string::npos ? "" : r.err.substr(ld, r.err.find('\n', ld) - ld) + "; ";
+      Die(2, fmt::format("--peer {}: {}{}", label, loader, LastLine(r.err)));
+    }
     if (r.status != 0) Die(2, fmt::format("variant {}: {}", v, LastLine(r.err)));
     const auto parsed = Record(r.out);
     if (!parsed) Die(2, fmt::format("variant {}: no JSON record in its output", v));
     const json& rec = *parsed;
     lab::VariantInfo info{label, rec["allocator"], rec["variant"], rec["compiler"]};
+    if (preloads.count(label)) info.preload = preloads.at(label);
     // A binary from another tree is checked against that tree's own variants.bzl.
     std::string want = expect_switches[v];
     if (o.dir_of.count(label)) {
@@ -412,6 +571,10 @@ int main(int argc, char** argv) {
 
   const std::vector<GridPoint> grid = Grid(o);
   std::map<std::string, lab::Point> points;  // key -> point
+  struct Readings {
+    std::vector<double> peak, after_free, p99;  // one per round
+  };
+  std::map<std::string, Readings> readings;  // key -> per-round memory and latency readings
   std::vector<std::string> order;
   for (const auto& g : grid) {
     if (g.workload == "gbench") continue;  // its points appear when the first run reports them
@@ -420,13 +583,14 @@ int main(int argc, char** argv) {
       p.workload = g.workload;
       p.params = g.params;
       p.variant = v;
+      p.label = lab::PointLabel(g.workload, g.params);
       order.push_back(p.Key());
       points[p.Key()] = p;
     }
   }
 
   const size_t single_thread_points = size_t(std::count_if(grid.begin(), grid.end(), [](const GridPoint& g) {
-    return g.workload.rfind("mt_", 0) != 0 && g.workload != "gbench";
+    return HasInstructions(g.workload);
   }));
   const size_t total = size_t(o.rounds) * grid.size() * o.variants.size() +
                        (o.instructions ? single_thread_points * o.variants.size() : 0);
@@ -458,8 +622,9 @@ int main(int argc, char** argv) {
       for (const auto& v : lab::ShuffledRound(o.variants, rng)) {
         if (g.workload == "gbench") {
           const std::string& cfg = o.config_of.at(v);
-          const std::string expect = peers.count(cfg) ? (cfg == "system" ? "glibc" : cfg) : "hakmem";
-          const RunOutput r = Run(BenchArgs(HarnessDir(o, rf, v), o.config_of.at(v), g, expect), o.timeout_sec);
+          const std::string expect =
+              preloads.count(v) ? expect_of(v) : peers.count(cfg) ? (cfg == "system" ? "glibc" : cfg) : "hakmem";
+          const RunOutput r = Run(BenchArgs(HarnessDir(o, rf, v), o.config_of.at(v), g, expect), o.timeout_sec, PreloadOf(o, v));
           json d;
           try {
             d = json::parse(r.out);
@@ -497,7 +662,7 @@ int main(int argc, char** argv) {
         }
         lab::Point& p = points[KeyOf(g, v)];
         const std::string& cfg = o.config_of.at(v);
-        const RunOutput r = Run(BenchArgs(HarnessDir(o, rf, v), cfg, g, peers.count(cfg) ? cfg : "hakmem"), o.timeout_sec);
+        const RunOutput r = Run(BenchArgs(HarnessDir(o, rf, v), cfg, g, expect_of(v)), o.timeout_sec, PreloadOf(o, v));
         if (r.timed_out || r.status != 0) {
           fail(fmt::format("{} {} variant {} round {}: {}", g.workload, p.ParamString(), v, round + 1,
                            r.timed_out ? fmt::format("timed out after {}s", o.timeout_sec)
@@ -511,9 +676,22 @@ int main(int argc, char** argv) {
         }
         const json& rec = *parsed;
         p.samples.push_back(rec["ops_per_sec"].get<double>());
-        const double peak = rec["peak_rss_kb"].get<double>();
-        p.peak_rss_kb = std::max(p.peak_rss_kb.value_or(0), peak);
-        if (rec["rss_after_free_kb"].is_number()) p.rss_after_free_kb = rec["rss_after_free_kb"].get<double>();
+        // Memory: one reading per round; the point keeps the median (RSS barely varies, and a
+        // single odd round must not decide a memory verdict).
+        Readings& rd = readings[KeyOf(g, v)];
+        if (rec.contains("peak_rss_kb") && rec["peak_rss_kb"].is_number()) rd.peak.push_back(rec["peak_rss_kb"].get<double>());
+        if (rec.contains("rss_after_free_kb") && rec["rss_after_free_kb"].is_number()) {
+          rd.after_free.push_back(rec["rss_after_free_kb"].get<double>());
+        }
+        if (rec.contains("p99_batch_ns_per_op") && rec["p99_batch_ns_per_op"].is_number()) {
+          rd.p99.push_back(rec["p99_batch_ns_per_op"].get<double>());
+        }
+        if (rec.contains("tiers") && rec["tiers"].is_object()) {
+          p.tiers.clear();
+          for (auto it = rec["tiers"].begin(); it != rec["tiers"].end(); ++it) {
+            if (it.value().is_number()) p.tiers[it.key()] = it.value().get<double>();
+          }
+        }
         progress(fmt::format("r{} {} {} {}: {}", round + 1, g.workload, Label(g), v, Human(p.samples.back())));
       }
       if (!result.complete) break;
@@ -524,15 +702,17 @@ int main(int argc, char** argv) {
     // Instructions per operation of each point (deterministic), on a shorter run.
     for (const auto& g : grid) {
       for (const auto& v : o.variants) {
+        // Only single-thread loops have a deterministic count: threads interleave, gbench picks
+        // its own iterations, the memory workloads are sized in bytes.
+        if (!HasInstructions(g.workload)) continue;
         lab::Point& p = points[KeyOf(g, v)];
         GridPoint small = g;
         small.params["cycles"] = std::min(g.params.at("cycles"), 200000.0);
         std::string err;
-        // Threads interleave (no single deterministic count); gbench picks its own iterations.
-        if (g.workload.rfind("mt_", 0) == 0 || g.workload == "gbench") continue;
         const std::string& cfg = o.config_of.at(v);
-        const double ir = CallgrindTotal(BenchArgs(HarnessDir(o, rf, v), cfg, small, peers.count(cfg) ? cfg : "hakmem"),
-                                         {"--instr-atstart=no"}, o.timeout_sec * 20, &err);
+        const double ir = CallgrindTotal(BenchArgs(HarnessDir(o, rf, v), cfg, small, expect_of(v)),
+                                         {"--instr-atstart=no"}, o.timeout_sec * 20, &err,
+                                         ProfilePath(o, v, g.workload + "_" + Label(g)), PreloadOf(o, v));
         if (ir < 0) {
           fail(fmt::format("callgrind on {} {}: {}", v, Label(g), err));
           break;
@@ -550,7 +730,8 @@ int main(int argc, char** argv) {
       const char* modes[3] = {"empty", "malloc", "free"};
       for (int m = 0; m < 3 && result.complete; ++m) {
         std::string err;
-        totals[m] = CallgrindTotal({probe, modes[m], "100"}, {"--collect-atstart=no"}, o.timeout_sec * 20, &err);
+        totals[m] = CallgrindTotal({probe, modes[m], "100"}, {"--collect-atstart=no"}, o.timeout_sec * 20, &err,
+                                   ProfilePath(o, v, std::string("fastpath_") + modes[m]), PreloadOf(o, v));
         if (totals[m] < 0) fail(fmt::format("fastpath_probe {} {}: {}", v, modes[m], err));
       }
       if (!result.complete) break;
@@ -565,6 +746,10 @@ int main(int argc, char** argv) {
     lab::Point& p = points[k];
     if (p.samples.empty()) continue;  // a partial result keeps only measured points
     lab::Summarize(&p);
+    const Readings& rd = readings[k];
+    if (!rd.peak.empty()) p.peak_rss_kb = lab::Median(rd.peak);
+    if (!rd.after_free.empty()) p.rss_after_free_kb = lab::Median(rd.after_free);
+    if (!rd.p99.empty()) p.p99_ns_per_op = lab::Median(rd.p99);
     result.points.push_back(p);
   }
 
@@ -636,11 +821,6 @@ int main(int argc, char** argv) {
 
   // Write the result (and the baseline).
   std::string err;
-  std::string out = o.out;
-  if (out.empty()) {
-    mkdir((ws_dir + "/results").c_str(), 0755);
-    out = ws_dir + "/results/sweep-" + StampNow() + ".json";
-  }
   const std::string text = lab::ToJson(result).dump(1) + "\n";
   if (!lab::WriteFileAtomic(out, text, &err)) Die(3, err);
   fmt::print("result: {}{}\n", out, result.complete ? "" : " (INCOMPLETE)");
@@ -649,7 +829,7 @@ int main(int argc, char** argv) {
     return 3;
   }
   if (o.record) {
-    mkdir((ws_dir + "/baselines").c_str(), 0755);
+    mkdir(lab::BaselineRoot(ws_dir).c_str(), 0755);
     mkdir(baseline_dir.c_str(), 0755);
     // Without --force the baseline is created only if absent, atomically: of two sweeps
     // recording the same commit at once, one wins and the other keeps its result at `out`.
