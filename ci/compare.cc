@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace gate {
 
@@ -108,9 +109,16 @@ bool LoadConfig(const std::string& gate_json, const std::string& budgets_json, C
       c->threshold = j.value("threshold", c->threshold);
       c->alpha = j.value("alpha", c->alpha);
       c->instr_threshold = j.value("instructions_threshold", c->instr_threshold);
+      if (j.contains("memory")) {
+        c->mem_relative = j["memory"].value("relative", c->mem_relative);
+        c->mem_absolute_kb = j["memory"].value("absolute_kb", c->mem_absolute_kb);
+      }
       if (j.contains("points")) {
         for (auto it = j["points"].begin(); it != j["points"].end(); ++it) {
-          c->point_threshold[it.key()] = it.value().at("threshold").get<double>();
+          if (it.value().contains("threshold")) c->point_threshold[it.key()] = it.value()["threshold"].get<double>();
+          if (it.value().contains("memory_absolute_kb")) {
+            c->point_mem_absolute_kb[it.key()] = it.value()["memory_absolute_kb"].get<double>();
+          }
         }
       }
     }
@@ -136,6 +144,10 @@ bool LoadConfig(const std::string& gate_json, const std::string& budgets_json, C
     *err = gate_json + ": thresholds must lie in (0, 1)";
     return false;
   }
+  if (c->mem_relative < 0 || c->mem_absolute_kb < 0) {
+    *err = gate_json + ": memory limits must be >= 0";
+    return false;
+  }
   return true;
 }
 
@@ -149,7 +161,60 @@ const char* Name(Verdict v) {
   return "?";
 }
 
-std::string PointName(const lab::Point& p) { return p.workload + " " + lab::PointLabel(p.workload, p.params); }
+std::string PointName(const lab::Point& p) { return p.Name(); }
+
+namespace {
+// A memory metric: a regression needs relative *and* absolute growth beyond the limits.
+MemDiff CompareMemory(const std::optional<double>& base, const std::optional<double>& head, double relative,
+                      double absolute_kb) {
+  MemDiff m{base, head, Verdict::kPass};
+  if (!base || !head) return m;
+  const double grew = *head - *base;
+  if (grew > absolute_kb && *head > *base * (1 + relative)) m.verdict = Verdict::kRegression;
+  else if (-grew > absolute_kb && *head < *base * (1 - relative)) m.verdict = Verdict::kImprovement;
+  return m;
+}
+
+// Points of one variant by exact identity (workload + parameters) and by name.
+struct Index {
+  std::map<std::string, const lab::Point*> by_key, by_name;
+};
+Index IndexOf(const lab::Result& r, const std::string& variant) {
+  Index ix;
+  for (const auto& p : r.points) {
+    if (p.variant != variant) continue;
+    ix.by_key[p.workload + "|" + p.ParamString()] = &p;
+    ix.by_name[PointName(p)] = &p;
+  }
+  return ix;
+}
+}  // namespace
+
+std::vector<std::string> CoverageGaps(const lab::Result& base, const std::string& base_variant,
+                                      const lab::Result& head, const std::string& head_variant) {
+  std::vector<std::string> gaps;
+  const Index b = IndexOf(base, base_variant);
+  for (const auto& h : head.points) {
+    if (h.variant != head_variant) continue;
+    auto it = b.by_key.find(h.workload + "|" + h.ParamString());
+    if (it == b.by_key.end()) {
+      gaps.push_back(PointName(h) + ": no such point (" + h.ParamString() + ")");
+      continue;
+    }
+    const lab::Point& p = *it->second;
+    if (h.instructions_per_op && !p.instructions_per_op) gaps.push_back(PointName(h) + ": instructions");
+    if (h.peak_rss_kb && !p.peak_rss_kb) gaps.push_back(PointName(h) + ": peak RSS");
+    if (h.rss_after_free_kb && !p.rss_after_free_kb) gaps.push_back(PointName(h) + ": RSS after free");
+  }
+  auto hf = head.fastpath.find(head_variant);
+  auto bf = base.fastpath.find(base_variant);
+  if (hf != head.fastpath.end()) {
+    for (const auto& [metric, value] : hf->second) {
+      if (bf == base.fastpath.end() || !bf->second.count(metric)) gaps.push_back("fast path: " + metric);
+    }
+  }
+  return gaps;
+}
 
 // ---- comparison ----
 Comparison Compare(const lab::Result& base, const std::string& base_variant, const lab::Result& head,
@@ -158,24 +223,29 @@ Comparison Compare(const lab::Result& base, const std::string& base_variant, con
   c.timing = timing;
   c.base_name = base_variant + "@" + base.commit.substr(0, 10);
   c.head_name = head_variant + "@" + head.commit.substr(0, 10);
-  std::map<std::string, const lab::Point*> head_points;
-  for (const auto& p : head.points) {
-    if (p.variant == head_variant) head_points[PointName(p)] = &p;
-  }
-  std::map<std::string, bool> seen;
+  const Index hx = IndexOf(head, head_variant);
+  std::map<std::string, bool> seen;  // head keys that found their base
   for (const auto& b : base.points) {
     if (b.variant != base_variant) continue;
     const std::string name = PointName(b);
-    auto it = head_points.find(name);
-    if (it == head_points.end()) {
-      c.missing_in_head.push_back(name);
+    auto it = hx.by_key.find(b.workload + "|" + b.ParamString());
+    if (it == hx.by_key.end()) {
+      auto same_name = hx.by_name.find(name);
+      if (same_name != hx.by_name.end()) {
+        c.mismatched.push_back(fmt::format("{}: base {}, head {}", name, b.ParamString(),
+                                           same_name->second->ParamString()));
+        seen[same_name->second->workload + "|" + same_name->second->ParamString()] = true;
+      } else {
+        c.missing_in_head.push_back(name);
+      }
       continue;
     }
-    seen[name] = true;
+    seen[it->first] = true;
     const lab::Point& h = *it->second;
     PointDiff d;
     d.workload = b.workload;
-    d.label = name.substr(b.workload.size() + 1);
+    d.label = b.Label();
+    d.params = b.ParamString();
     d.base_median = b.median;
     d.head_median = h.median;
     d.base_n = b.samples.size();
@@ -196,10 +266,18 @@ Comparison Compare(const lab::Result& base, const std::string& base_variant, con
       if (growth > config.instr_threshold) d.instr = Verdict::kRegression;
       else if (growth < -config.instr_threshold) d.instr = Verdict::kImprovement;
     }
+    auto slack = config.point_mem_absolute_kb.find(name);
+    const double abs_kb = slack != config.point_mem_absolute_kb.end() ? slack->second : config.mem_absolute_kb;
+    d.peak_rss = CompareMemory(b.peak_rss_kb, h.peak_rss_kb, config.mem_relative, abs_kb);
+    d.rss_after_free = CompareMemory(b.rss_after_free_kb, h.rss_after_free_kb, config.mem_relative, abs_kb);
     c.points.push_back(d);
   }
-  for (const auto& [name, p] : head_points) {
-    if (!seen.count(name)) c.new_in_head.push_back(name);
+  for (const auto& [key, p] : hx.by_key) {
+    if (!seen.count(key)) c.new_in_head.push_back(PointName(*p));
+  }
+  // Metrics the head has on shared points but the base lacks (the points themselves are above).
+  for (const auto& gap : CoverageGaps(base, base_variant, head, head_variant)) {
+    if (gap.find(": no such point") == std::string::npos) c.lacking_in_base.push_back(gap);
   }
   auto hf = head.fastpath.find(head_variant);
   auto bf = base.fastpath.find(base_variant);
@@ -228,25 +306,43 @@ Comparison Compare(const lab::Result& base, const std::string& base_variant, con
 // ---- verdict ----
 Decision Decide(const Comparison& c) {
   Decision d;
+  auto count = [&](Verdict v, int* kind) {
+    if (v == Verdict::kRegression) ++d.regressions, ++*kind;
+    d.improvements += v == Verdict::kImprovement;
+  };
   for (const auto& p : c.points) {
-    d.regressions += (p.time == Verdict::kRegression) + (p.instr == Verdict::kRegression);
-    d.improvements += (p.time == Verdict::kImprovement) + (p.instr == Verdict::kImprovement);
+    count(p.time, &d.time_regressions);
+    count(p.instr, &d.instr_regressions);
+    count(p.peak_rss.verdict, &d.memory_regressions);
+    count(p.rss_after_free.verdict, &d.memory_regressions);
     d.inconclusive += p.time == Verdict::kInconclusive;
   }
-  for (const auto& f : c.fastpath) {
-    d.regressions += f.verdict == Verdict::kRegression;
-    d.improvements += f.verdict == Verdict::kImprovement;
-  }
-  if (!c.missing_in_head.empty()) {
+  for (const auto& f : c.fastpath) count(f.verdict, &d.fastpath_regressions);
+  if (!c.mismatched.empty()) {
+    d.exit_code = 2;
+    d.headline = fmt::format("BAD INPUT: {} point(s) have different parameters in base and head (first: {})",
+                             c.mismatched.size(), c.mismatched.front());
+  } else if (!c.missing_in_head.empty()) {
     d.exit_code = 2;
     d.headline = fmt::format("BAD INPUT: the head result lacks {} point(s) of the base (first: {})",
                              c.missing_in_head.size(), c.missing_in_head.front());
+  } else if (!c.new_in_head.empty() || !c.lacking_in_base.empty()) {
+    const std::string first = !c.new_in_head.empty() ? c.new_in_head.front() : c.lacking_in_base.front();
+    d.exit_code = 2;
+    d.headline = fmt::format("BAD INPUT: the base lacks {} thing(s) the head measured, which would go unjudged "
+                             "(first: {}); measure the base",
+                             c.new_in_head.size() + c.lacking_in_base.size(), first);
   } else if (c.points.empty()) {
     d.exit_code = 2;
     d.headline = "BAD INPUT: the two results share no point";
   } else if (d.regressions > 0) {
     d.exit_code = 1;
-    d.headline = fmt::format("FAIL: {} regression(s)", d.regressions);
+    std::vector<std::string> kinds;
+    if (d.time_regressions) kinds.push_back(fmt::format("{} throughput", d.time_regressions));
+    if (d.instr_regressions) kinds.push_back(fmt::format("{} instructions", d.instr_regressions));
+    if (d.memory_regressions) kinds.push_back(fmt::format("{} memory", d.memory_regressions));
+    if (d.fastpath_regressions) kinds.push_back(fmt::format("{} fast path", d.fastpath_regressions));
+    d.headline = fmt::format("FAIL: {} regression(s): {}", d.regressions, fmt::join(kinds, ", "));
   } else {
     d.headline = "PASS";
   }
@@ -261,24 +357,43 @@ Decision Decide(const Comparison& c) {
 namespace {
 std::string Instr(const std::optional<double>& v) { return v ? fmt::format("{:.1f}", *v) : "-"; }
 std::string Rate(double v) { return fmt::format("{:.2f}M", v / 1e6); }
+std::string Mib(const std::optional<double>& kb) { return kb ? fmt::format("{:.1f}", *kb / 1024) : "-"; }
+// "4.0->7.1 REGRESSION" or "4.0" when unchanged, "-" when not measured.
+std::string Mem(const MemDiff& m) {
+  if (!m.base_kb && !m.head_kb) return "-";
+  if (m.verdict == Verdict::kPass) return Mib(m.head_kb);
+  return fmt::format("{}->{} {}", Mib(m.base_kb), Mib(m.head_kb), Name(m.verdict));
+}
+bool Bad(const PointDiff& p) {
+  return p.time == Verdict::kRegression || p.instr == Verdict::kRegression ||
+         p.peak_rss.verdict == Verdict::kRegression || p.rss_after_free.verdict == Verdict::kRegression;
+}
+std::string Listed(const Comparison& c, const std::string& prefix) {
+  std::string s;
+  for (const auto& m : c.mismatched) s += prefix + "different parameters: " + m + "\n";
+  for (const auto& m : c.missing_in_head) s += prefix + "missing in head: " + m + "\n";
+  for (const auto& m : c.new_in_head) s += prefix + "new in head, the base lacks it: " + m + "\n";
+  for (const auto& m : c.lacking_in_base) s += prefix + "the base lacks " + m + "\n";
+  return s;
+}
 }  // namespace
 
 std::string RenderTable(const Comparison& c, const Decision& d) {
   std::string s = fmt::format("gate: base {} -> head {}\n\n", c.base_name, c.head_name);
-  s += fmt::format("{:<34} {:>10} {:>10} {:>7} {:>8} {:>13} {:>8} {:>8} {:>12}\n", "point", "base", "head",
-                   "ratio", "p", "time", "instr b", "instr h", "instructions");
+  s += fmt::format("{:<34} {:>10} {:>10} {:>7} {:>8} {:>13} {:>8} {:>8} {:>12} {:>22} {:>22}\n", "point", "base",
+                   "head", "ratio", "p", "time", "instr b", "instr h", "instructions", "peak RSS MiB",
+                   "RSS after free MiB");
   for (const auto& p : c.points) {
-    s += fmt::format("{:<34} {:>10} {:>10} {:>7.3f} {:>8.4f} {:>13} {:>8} {:>8} {:>12}\n",
+    s += fmt::format("{:<34} {:>10} {:>10} {:>7.3f} {:>8.4f} {:>13} {:>8} {:>8} {:>12} {:>22} {:>22}\n",
                      p.workload + " " + p.label, Rate(p.base_median), Rate(p.head_median), p.ratio, p.p,
                      c.timing ? Name(p.time) : "(not judged)", Instr(p.base_instr), Instr(p.head_instr),
-                     Name(p.instr));
+                     Name(p.instr), Mem(p.peak_rss), Mem(p.rss_after_free));
   }
   for (const auto& f : c.fastpath) {
     s += fmt::format("fast path {:<24} base {:>6} head {:>6.1f} budget {:>4}  {} {}\n", f.metric, Instr(f.base),
                      f.head, f.budget ? fmt::format("{:.0f}", *f.budget) : "-", Name(f.verdict), f.why);
   }
-  for (const auto& m : c.missing_in_head) s += "missing in head: " + m + "\n";
-  for (const auto& m : c.new_in_head) s += "new in head (not judged): " + m + "\n";
+  s += Listed(c, "");
   s += "\n" + d.headline + "\n";
   return s;
 }
@@ -286,14 +401,15 @@ std::string RenderTable(const Comparison& c, const Decision& d) {
 std::string RenderMarkdown(const Comparison& c, const Decision& d) {
   std::string s = fmt::format("### Allocator regression gate: {}\n\nbase `{}` -> head `{}`\n\n", d.headline,
                               c.base_name, c.head_name);
-  s += "| point | base ops/s | head ops/s | ratio | p | time | instr/op base | head | instructions |\n";
-  s += "|---|---:|---:|---:|---:|---|---:|---:|---|\n";
+  s += "| point | base ops/s | head ops/s | ratio | p | time | instr/op base | head | instructions | peak RSS MiB "
+       "| RSS after free MiB |\n";
+  s += "|---|---:|---:|---:|---:|---|---:|---:|---|---|---|\n";
   for (const auto& p : c.points) {
-    const bool bad = p.time == Verdict::kRegression || p.instr == Verdict::kRegression;
-    s += fmt::format("| {}{}{} | {} | {} | {:.3f} | {:.4f} | {} | {} | {} | {} |\n", bad ? "**" : "",
+    const bool bad = Bad(p);
+    s += fmt::format("| {}{}{} | {} | {} | {:.3f} | {:.4f} | {} | {} | {} | {} | {} | {} |\n", bad ? "**" : "",
                      p.workload + " " + p.label, bad ? "**" : "", Rate(p.base_median), Rate(p.head_median), p.ratio,
                      p.p, c.timing ? Name(p.time) : "not judged", Instr(p.base_instr), Instr(p.head_instr),
-                     Name(p.instr));
+                     Name(p.instr), Mem(p.peak_rss), Mem(p.rss_after_free));
   }
   if (!c.fastpath.empty()) {
     s += "\n| fast path | base | head | budget | verdict |\n|---|---:|---:|---:|---|\n";
@@ -302,9 +418,11 @@ std::string RenderMarkdown(const Comparison& c, const Decision& d) {
                        f.budget ? fmt::format("{:.0f}", *f.budget) : "-", Name(f.verdict), f.why);
     }
   }
-  for (const auto& m : c.missing_in_head) s += "\n- missing in head: " + m;
+  const std::string listed = Listed(c, "- ");
+  if (!listed.empty()) s += "\n" + listed;
   s += "\n\nThroughput: a regression needs the median ratio below 1 - threshold *and* a Mann-Whitney "
-       "test on the interleaved samples to agree. Instructions (callgrind) are compared exactly.\n";
+       "test on the interleaved samples to agree. Instructions (callgrind) are compared exactly. Memory: "
+       "growth beyond both the relative and the absolute limit of `ci/gate.json`.\n";
   return s;
 }
 
@@ -312,23 +430,31 @@ json RenderJson(const Comparison& c, const Decision& d) {
   json j = {{"base", c.base_name},       {"head", c.head_name},     {"exit_code", d.exit_code},
             {"headline", d.headline},    {"regressions", d.regressions},
             {"improvements", d.improvements}, {"inconclusive", d.inconclusive}, {"timing_judged", c.timing},
-            {"missing_in_head", c.missing_in_head}, {"new_in_head", c.new_in_head}};
+            {"regressions_by_kind", {{"throughput", d.time_regressions}, {"instructions", d.instr_regressions},
+                                     {"memory", d.memory_regressions}, {"fastpath", d.fastpath_regressions}}},
+            {"missing_in_head", c.missing_in_head}, {"new_in_head", c.new_in_head},
+            {"lacking_in_base", c.lacking_in_base}, {"mismatched", c.mismatched}};
+  auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+  auto mem = [&](const MemDiff& m) {
+    return json{{"base_kb", opt(m.base_kb)}, {"head_kb", opt(m.head_kb)}, {"verdict", Name(m.verdict)}};
+  };
   j["points"] = json::array();
   for (const auto& p : c.points) {
-    json jp = {{"point", p.workload + " " + p.label}, {"base_median", p.base_median},
-               {"head_median", p.head_median},        {"ratio", p.ratio},
-               {"p_value", p.p},                      {"threshold", p.threshold},
-               {"time", Name(p.time)},                {"instructions", Name(p.instr)}};
-    jp["base_instructions_per_op"] = p.base_instr ? json(*p.base_instr) : json(nullptr);
-    jp["head_instructions_per_op"] = p.head_instr ? json(*p.head_instr) : json(nullptr);
+    json jp = {{"point", p.workload + " " + p.label}, {"workload", p.workload},
+               {"label", p.label},                    {"params", p.params},
+               {"base_median", p.base_median},        {"head_median", p.head_median},
+               {"ratio", p.ratio},                    {"p_value", p.p},
+               {"threshold", p.threshold},            {"time", Name(p.time)},
+               {"instructions", Name(p.instr)},       {"peak_rss", mem(p.peak_rss)},
+               {"rss_after_free", mem(p.rss_after_free)}};
+    jp["base_instructions_per_op"] = opt(p.base_instr);
+    jp["head_instructions_per_op"] = opt(p.head_instr);
     j["points"].push_back(jp);
   }
   j["fastpath"] = json::array();
   for (const auto& f : c.fastpath) {
-    j["fastpath"].push_back({{"metric", f.metric}, {"head", f.head},
-                             {"base", f.base ? json(*f.base) : json(nullptr)},
-                             {"budget", f.budget ? json(*f.budget) : json(nullptr)},
-                             {"verdict", Name(f.verdict)}, {"why", f.why}});
+    j["fastpath"].push_back({{"metric", f.metric}, {"head", f.head}, {"base", opt(f.base)},
+                             {"budget", opt(f.budget)}, {"verdict", Name(f.verdict)}, {"why", f.why}});
   }
   return j;
 }

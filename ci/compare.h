@@ -26,6 +26,12 @@ struct Config {
   double alpha = 0.01;            // ... and the Mann-Whitney test agrees at this level
   double instr_threshold = 0.01;  // instructions/op: growth above this fails, whatever the clock says
   std::map<std::string, double> point_threshold;  // "workload label" -> throughput threshold
+  // Memory (peak RSS, RSS after free): a regression when head grows by more than
+  // mem_relative of the base *and* by more than mem_absolute_kb (so 3.2 -> 3.3 MiB is noise,
+  // 4 -> 7 MiB is not). RSS is far steadier than time: no statistical test, one value per side.
+  double mem_relative = 0.10;
+  double mem_absolute_kb = 1024;
+  std::map<std::string, double> point_mem_absolute_kb;  // "workload label" -> absolute slack
   std::map<std::string, double> budgets;          // fast path: malloc_hit, free_hit (instructions)
   // Per-config budgets ("configs" in fastpath_budgets.json) override `budgets` for the config
   // named by budget_config (the head's config; set by the gate).
@@ -40,13 +46,21 @@ bool LoadConfig(const std::string& gate_json, const std::string& budgets_json, C
 enum class Verdict { kPass, kRegression, kImprovement, kInconclusive };
 const char* Name(Verdict v);
 
+// One memory metric of one point, base vs head.
+struct MemDiff {
+  std::optional<double> base_kb, head_kb;
+  Verdict verdict = Verdict::kPass;
+};
+
 struct PointDiff {
   std::string workload, label;
+  std::string params;  // exact parameters ("cycles=1000000 seed=1234567 ws=128")
   double base_median = 0, head_median = 0, ratio = 1, p = 1, threshold = 0;
   size_t base_n = 0, head_n = 0;
   Verdict time = Verdict::kPass;
   std::optional<double> base_instr, head_instr;
   Verdict instr = Verdict::kPass;
+  MemDiff peak_rss, rss_after_free;
 };
 
 struct FastpathDiff {
@@ -62,7 +76,13 @@ struct Comparison {
   std::vector<PointDiff> points;
   std::vector<FastpathDiff> fastpath;
   std::vector<std::string> missing_in_head;  // points the base has and the head does not
-  std::vector<std::string> new_in_head;
+  std::vector<std::string> new_in_head;      // points the head measured and the base lacks
+  // What the head measured and the base lacks for a shared point ("random_mixed ws=128:
+  // instructions"), or the fast-path probe: never silently unjudged.
+  std::vector<std::string> lacking_in_base;
+  // Same name, different parameters ("random_mixed ws=128: base cycles=1000000 ..., head ..."):
+  // two different experiments that must not be compared.
+  std::vector<std::string> mismatched;
   bool timing = true;  // false: instructions only (deterministic self-checks)
 };
 
@@ -74,6 +94,8 @@ struct Decision {
   int exit_code = 0;  // 0 pass, 1 regression, 2 bad input
   std::string headline;
   int regressions = 0, improvements = 0, inconclusive = 0;
+  // Regressions by kind: what the root-cause report must explain.
+  int time_regressions = 0, instr_regressions = 0, memory_regressions = 0, fastpath_regressions = 0;
 };
 Decision Decide(const Comparison& c);
 
@@ -83,6 +105,12 @@ nlohmann::json RenderJson(const Comparison& c, const Decision& d);
 
 // "random_mixed ws=128": the name a point goes by in tables and in gate.json overrides.
 std::string PointName(const lab::Point& p);
+
+// What `head_variant` of `head` measured that `base_variant` of `base` cannot be judged
+// against: points it lacks, metrics it lacks on shared points, the fast-path probe. Empty:
+// the base covers the head. The gate uses it to decide whether a stored baseline will do.
+std::vector<std::string> CoverageGaps(const lab::Result& base, const std::string& base_variant,
+                                      const lab::Result& head, const std::string& head_variant);
 
 }  // namespace gate
 

@@ -154,6 +154,76 @@ TEST(GateFixtures, SchemaMismatchIsRefusedByTheReader) {
   EXPECT_NE(err.find("schema_version: is 2"), std::string::npos) << err;
 }
 
+TEST(GateFixtures, MemoryBloatFailsAtEqualSpeed) {
+  const Outcome o = RunFixture("memory_bloat");
+  EXPECT_EQ(o.d.exit_code, 1);
+  EXPECT_EQ(o.d.memory_regressions, 4);
+  EXPECT_EQ(o.d.time_regressions, 0);
+  for (const auto& p : o.c.points) EXPECT_EQ(p.rss_after_free.verdict, Verdict::kRegression) << p.label;
+  EXPECT_NE(o.d.headline.find("4 memory"), std::string::npos) << o.d.headline;
+  EXPECT_NE(RenderTable(o.c, o.d).find("4.0->7.0 REGRESSION"), std::string::npos) << RenderTable(o.c, o.d);
+}
+
+TEST(GateFixtures, SmallMemoryGrowthIsNotARegression) {
+  const Outcome o = RunFixture("memory_noise");  // 3.2 -> 3.3 MiB peak: under the absolute slack
+  EXPECT_EQ(o.d.exit_code, 0);
+  EXPECT_EQ(o.d.memory_regressions, 0);
+}
+
+TEST(GateMemory, BothLimitsMustBeExceeded) {
+  lab::Result base = Fixture("memory_bloat.base"), head = Fixture("memory_bloat.head");
+  Config c = Defaults();
+  c.mem_absolute_kb = 4096;  // 3 MiB more is under a 4 MiB slack
+  EXPECT_EQ(Decide(Compare(base, "e3", head, "e3", c)).memory_regressions, 0);
+  c = Defaults();
+  c.mem_relative = 1.0;  // +75% is under a 100% relative limit
+  EXPECT_EQ(Decide(Compare(base, "e3", head, "e3", c)).memory_regressions, 0);
+  c = Defaults();
+  c.point_mem_absolute_kb["random_mixed ws=128"] = 8192;  // one point gets more slack
+  EXPECT_EQ(Decide(Compare(base, "e3", head, "e3", c)).memory_regressions, 3);
+}
+
+TEST(GateFixtures, MultiThreadSlowdownFailsWithoutInstructionCounts) {
+  const Outcome o = RunFixture("mt_regression");
+  EXPECT_EQ(o.d.exit_code, 1);
+  ASSERT_EQ(o.c.points.size(), 2u);
+  for (const auto& p : o.c.points) {
+    EXPECT_EQ(p.time == Verdict::kRegression, p.workload == "mt_prodcons") << p.workload;
+    EXPECT_FALSE(p.base_instr.has_value());
+  }
+}
+
+TEST(GateFixtures, BaseWithoutInstructionsIsNeverJudgedSilently) {
+  const Outcome o = RunFixture("base_lacks_instructions");
+  EXPECT_EQ(o.d.exit_code, 2);
+  EXPECT_EQ(o.c.lacking_in_base.size(), 4u);
+  EXPECT_NE(o.d.headline.find("instructions"), std::string::npos) << o.d.headline;
+  EXPECT_EQ(CoverageGaps(Fixture("base_lacks_instructions.base"), "e3", Fixture("base_lacks_instructions.head"),
+                         "e3").size(), 4u);
+}
+
+TEST(GateFixtures, PointNewInHeadIsBadInput) {
+  const Outcome o = RunFixture("new_in_head");
+  EXPECT_EQ(o.d.exit_code, 2);
+  ASSERT_EQ(o.c.new_in_head.size(), 1u);
+  EXPECT_EQ(o.c.new_in_head[0], "random_mixed ws=1024");
+  const auto gaps = CoverageGaps(Fixture("new_in_head.base"), "e3", Fixture("new_in_head.head"), "e3");
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_NE(gaps[0].find("no such point"), std::string::npos);
+}
+
+TEST(GateFixtures, SameLabelDifferentParametersIsBadInputNamingThePoint) {
+  const Outcome o = RunFixture("params_mismatch");
+  EXPECT_EQ(o.d.exit_code, 2);
+  ASSERT_EQ(o.c.mismatched.size(), 1u);
+  EXPECT_NE(o.d.headline.find("random_mixed ws=128: base cycles=1000000"), std::string::npos) << o.d.headline;
+  EXPECT_NE(o.d.headline.find("head cycles=10000000"), std::string::npos) << o.d.headline;
+}
+
+TEST(GateCoverage, CompleteBaseHasNoGaps) {
+  EXPECT_TRUE(CoverageGaps(Fixture("noise_only.base"), "e3", Fixture("noise_only.head"), "e3").empty());
+}
+
 TEST(GateRender, JsonCarriesTheVerdict) {
   const Outcome o = RunFixture("clear_regression");
   const auto j = RenderJson(o.c, o.d);

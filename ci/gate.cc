@@ -1,51 +1,68 @@
-// gate — decides whether a change may land.
+// gate — decides whether a change may land, and says why when it may not.
 //
+//   bazel run //ci:gate -- --base main --head HEAD            (the shipped build, by default)
 //   bazel run //ci:gate -- --base-config e3 --head-config e2 [--quick]
 //   bazel run //ci:gate -- --base-result A.json --head-result B.json
 //
-// Exit status: 0 pass, 1 regression (throughput, instructions/op or a fast-path budget),
+// Exit status: 0 pass, 1 regression (throughput, instructions/op, memory or a fast-path budget),
 // 2 bad input or a failed build/run (the message names the cause).
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
 #include "ci/compare.h"
+#include "ci/evidence.h"
 #include "harness/machine.h"
 #include "harness/result.h"
 #include "harness/subprocess.h"
 
 namespace {
 
+using nlohmann::json;
+
 constexpr const char* kUsage = R"(usage:
-  gate --base REV --head REV [--config CONFIG] [--quick] [--remeasure]
-       build both revisions in git worktrees and measure CONFIG (default e3) of each,
-       interleaved; a stored baseline of REV for this machine is used unless --remeasure
+  gate --base REV --head REV [--config A,B] [--quick] [--remeasure] [--allow-dirty]
+       build both revisions in git worktrees and measure each config of each, interleaved
+       (default: the shipped build, the config of //allocator:libhakmem.so in variants.bzl);
+       a stored baseline of REV for this machine is used when it covers everything the head
+       measures, else the base is measured too
   gate --base-config CONFIG --head-config CONFIG [--quick] [--no-timing] [--budget-seconds N]
        measure both configs of this tree, interleaved, with the sweep
   gate --base-result FILE --head-result FILE [--base-variant NAME] [--head-variant NAME]
        compare two stored results (e.g. a baseline and a fresh sweep)
 options:
-  --workloads LIST     what the sweep measures (default random_mixed,size_sweep)
+  --workloads LIST     what the sweep measures (default: the PR grid, random_mixed,size_sweep,
+                       mt_prodcons,mt_larson,mt_churn,mem_liveset,mem_prodcons_long,mem_thread_churn)
   --quick              CI-sized grid
-  --no-timing          judge instructions/op and fast-path budgets only (deterministic)
+  --no-timing          judge instructions/op, memory and fast-path budgets only
   --budget-seconds N   while points are inconclusive, measure more rounds up to N seconds (300)
+  --allow-dirty        --head naming the checked-out commit of a tree with uncommitted changes:
+                       measure HEAD plus those changes (labelled HEAD+dirty) instead of refusing
   --gate-config FILE   thresholds (default ci/gate.json)
   --budgets FILE       fast-path instruction budgets (default ci/fastpath_budgets.json; the
                        head's config may have its own under "configs", e.g. e3_safe)
   --no-budgets         judge fast paths relative to the base only (history, bisect: old states
                        never met today's absolute budgets)
   --markdown FILE      write the PR-comment summary there (also appended to $GITHUB_STEP_SUMMARY)
-  --json FILE          write the verdict as JSON
+  --json FILE          write the verdict as JSON (with the root-cause report of a FAIL)
+  --report DIR         write the root-cause report there (report.md, report.json, one SVG
+                       differential flame graph per failing config, index.html); default with
+                       --base/--head or configs: results/gate-<base>-<head>/ in the tree
+Relative paths are taken from the directory you run `bazel run` in.
 Exit status: 0 pass, 1 regression, 2 bad input or failed run.)";
 
 [[noreturn]] void Die(const std::string& msg) {
@@ -58,14 +75,27 @@ std::string Runfiles(const char* argv0) {
   return std::string(argv0) + ".runfiles";
 }
 
+const char* const kPrGrid =
+    "random_mixed,size_sweep,mt_prodcons,mt_larson,mt_churn,mem_liveset,mem_prodcons_long,mem_thread_churn";
+
 struct Options {
-  std::string base_rev, head_rev, rev_config = "e3";
-  bool remeasure = false;
+  std::string base_rev, head_rev;
+  std::vector<std::string> rev_configs;  // empty: the shipped build
+  bool remeasure = false, allow_dirty = false;
   std::string base_config, head_config, base_result, head_result, base_variant, head_variant;
-  std::string workloads = "random_mixed,size_sweep", gate_config, budgets, markdown, json_out;
+  std::string workloads = kPrGrid, gate_config, budgets, markdown, json_out, report_dir;
   bool quick = false, timing = true, no_budgets = false;
   int budget_seconds = 300;
 };
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string part; std::getline(ss, part, ',');) {
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
 
 Options Parse(int argc, char** argv) {
   Options o;
@@ -80,19 +110,23 @@ Options Parse(int argc, char** argv) {
       std::exit(0);
     } else if (a == "--base") o.base_rev = val();
     else if (a == "--head") o.head_rev = val();
-    else if (a == "--config") o.rev_config = val();
-    else if (a == "--remeasure") o.remeasure = true;
+    else if (a == "--config") {
+      o.rev_configs = SplitList(val());
+      if (o.rev_configs.empty()) Die("--config needs at least one config name");
+    } else if (a == "--remeasure") o.remeasure = true;
+    else if (a == "--allow-dirty") o.allow_dirty = true;
     else if (a == "--base-config") o.base_config = val();
     else if (a == "--head-config") o.head_config = val();
-    else if (a == "--base-result") o.base_result = val();
-    else if (a == "--head-result") o.head_result = val();
+    else if (a == "--base-result") o.base_result = lab::UserPath(val());
+    else if (a == "--head-result") o.head_result = lab::UserPath(val());
     else if (a == "--base-variant") o.base_variant = val();
     else if (a == "--head-variant") o.head_variant = val();
     else if (a == "--workloads") o.workloads = val();
-    else if (a == "--gate-config") o.gate_config = val();
-    else if (a == "--budgets") o.budgets = val();
-    else if (a == "--markdown") o.markdown = val();
-    else if (a == "--json") o.json_out = val();
+    else if (a == "--gate-config") o.gate_config = lab::UserPath(val());
+    else if (a == "--budgets") o.budgets = lab::UserPath(val());
+    else if (a == "--markdown") o.markdown = lab::UserPath(val());
+    else if (a == "--json") o.json_out = lab::UserPath(val());
+    else if (a == "--report") o.report_dir = lab::UserPath(val());
     else if (a == "--quick") o.quick = true;
     else if (a == "--no-timing") o.timing = false;
     else if (a == "--no-budgets") o.no_budgets = true;
@@ -114,6 +148,21 @@ Options Parse(int argc, char** argv) {
   if (revs && (o.base_rev.empty() || o.head_rev.empty())) Die("--base and --head go together");
   if (configs && (o.base_config.empty() || o.head_config.empty())) Die("--base-config and --head-config go together");
   if (results && (o.base_result.empty() || o.head_result.empty())) Die("--base-result and --head-result go together");
+  if (!revs && !o.rev_configs.empty()) Die("--config goes with --base/--head (use --base-config/--head-config here)");
+  if (!revs && o.allow_dirty) Die("--allow-dirty goes with --base/--head");
+  // Every output is checked before anything is measured: a finished run must not be lost.
+  for (const std::string* out : {&o.markdown, &o.json_out}) {
+    std::string why;
+    if (!out->empty() && !lab::CheckWritable(*out, &why)) Die(why);
+  }
+  if (!o.report_dir.empty()) {
+    struct stat st {};
+    std::string why;
+    const bool is_dir = stat(o.report_dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    if (is_dir ? access(o.report_dir.c_str(), W_OK) != 0 : !lab::CheckWritable(o.report_dir, &why)) {
+      Die("--report " + (why.empty() ? o.report_dir + ": not writable" : why));
+    }
+  }
   return o;
 }
 
@@ -135,28 +184,39 @@ std::string OnlyVariant(const lab::Result& r, const std::string& asked, const st
   return r.variants[0].name;
 }
 
-// Names of the two sides in the sweep's result: the configs, or config:a / config:b for an A/A run.
-std::string BaseLabel(const Options& o) {
-  return o.base_config == o.head_config ? o.base_config + ":a" : o.base_config;
-}
-std::string HeadLabel(const Options& o) {
-  return o.base_config == o.head_config ? o.head_config + ":b" : o.head_config;
-}
+// One side of one comparison: the sweep's label for it, the config, the tree its binaries
+// come from ("" = this gate's runfiles).
+struct Side {
+  std::string label, config, tree;
+  std::string Spec() const { return label + "=" + config + (tree.empty() ? "" : "@" + tree + "/bazel-bin"); }
+  // Directory holding harness/<program>.<config>.
+  std::string BinDir(const std::string& runfiles) const {
+    return tree.empty() ? runfiles + "/hakmem_lab" : tree + "/bazel-bin";
+  }
+};
+struct Pair {
+  std::string config;  // what is judged (budgets follow it)
+  Side base, head;
+};
 
-// Runs the sweep (from this binary's runfiles) over `variants` (its --variants syntax).
-lab::Result Sweep(const Options& o, const std::string& runfiles, const std::string& variants, int rounds,
-                  bool instructions) {
+// Runs the sweep (from this binary's runfiles) over `sides`, `rounds` rounds. With `profiles`,
+// callgrind profiles are kept there for the root-cause report.
+lab::Result Sweep(const Options& o, const std::string& runfiles, const std::vector<Side>& sides, int rounds,
+                  bool instructions, const std::string& profiles = "", const std::string& workloads = "") {
   char tmpl[] = "/tmp/hakmem-gate-XXXXXX";
   const int fd = mkstemp(tmpl);
   if (fd < 0) Die("cannot create a temporary file");
   close(fd);
   const std::string out = tmpl;
-  std::vector<std::string> args = {runfiles + "/hakmem_lab/harness/sweep", "--variants", variants,
-                                   "--workloads", o.workloads,
+  std::vector<std::string> specs;
+  for (const auto& s : sides) specs.push_back(s.Spec());
+  std::vector<std::string> args = {runfiles + "/hakmem_lab/harness/sweep", "--variants", fmt::format("{}", fmt::join(specs, ",")),
+                                   "--workloads", workloads.empty() ? o.workloads : workloads,
                                    "--rounds", std::to_string(rounds), "--out", out,
                                    "--seed", std::to_string(getpid())};
   if (o.quick) args.push_back("--quick");
   if (instructions) args.push_back("--instructions");
+  if (!profiles.empty()) args.insert(args.end(), {"--profiles", profiles});
   lab::RunSpec spec;
   spec.env = {{"RUNFILES_DIR", runfiles}};
   spec.stderr_through = true;  // progress stays visible; the sweep's table is not the gate's output
@@ -182,57 +242,160 @@ void Merge(lab::Result* a, const lab::Result& b) {
   }
 }
 
-// Output of a command (stderr passed through), or Die naming what failed.
+// Output of a command, or Die naming what failed (with the command's last line).
 std::string Capture(const std::vector<std::string>& argv, const std::string& cwd, const std::string& what) {
   lab::RunSpec spec;
   spec.cwd = cwd;
-  spec.stderr_through = true;
   const lab::RunOutput r = lab::RunCommand(argv, 0, spec);
-  if (r.status != 0) Die(what + " failed (see above)");
+  if (r.status != 0) Die(what + " failed: " + lab::LastLine(r.err.empty() ? r.out : r.err));
   std::string out = r.out;
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
 
-// Checks REV out in a worktree (reused across runs) and builds CONFIG's binaries there.
-// Returns that tree's bazel-bin.
-std::string BuildRevision(const std::string& ws, const std::string& sha, const std::string& config) {
-  const std::string dir = "/tmp/hakmem-gate-trees/" + sha;
-  if (access((dir + "/WORKSPACE").c_str(), F_OK) != 0) {
-    mkdir("/tmp/hakmem-gate-trees", 0755);
-    fmt::print(stderr, "gate: git worktree for {} at {}\n", sha.substr(0, 10), dir);
-    Capture({"git", "-C", ws, "worktree", "add", "--detach", dir, sha}, "", "git worktree add " + sha);
+// The first line of a build log that names an error (compiler or Bazel), else its last line.
+std::string FirstError(const std::string& log) {
+  std::stringstream ss(log);
+  for (std::string line; std::getline(ss, line);) {
+    if (line.find("error:") != std::string::npos || line.rfind("ERROR:", 0) == 0) return line;
   }
-  fmt::print(stderr, "gate: building {} of {} (bazel, in {})\n", config, sha.substr(0, 10), dir);
-  std::vector<std::string> targets;
-  for (const char* p : {"bench_random_mixed", "bench_mt", "alloc_benchmark", "fastpath_probe"}) {
-    targets.push_back(fmt::format("//harness:{}.{}", p, config));
-  }
-  std::vector<std::string> cmd = {"bazel", "build", "--noshow_progress"};
-  cmd.insert(cmd.end(), targets.begin(), targets.end());
-  cmd.push_back("//tools:variants_json");
-  Capture(cmd, dir, "building " + sha.substr(0, 10) + " (does that revision have the lab's variant targets?)");
-  return dir + "/bazel-bin";
+  return lab::LastLine(log);
 }
 
-// Measures `variants` with the sweep and compares `base_label` with `head_label`; while points
-// are inconclusive and the time budget allows, measures 5 more rounds and merges the samples.
-gate::Comparison MeasureAdaptively(const Options& o, const std::string& runfiles, const gate::Config& config,
-                                   const std::string& variants, const std::string& base_label,
-                                   const std::string& head_label) {
+// Worktrees live in a per-clone cache (reused across runs, never inside the checkout, where
+// actions/checkout would clean them): $XDG_CACHE_HOME/hakmem-lab/gate-trees/<clone id>/<sha>.
+std::string TreeCache(const std::string& ws) {
+  const char* xdg = getenv("XDG_CACHE_HOME");
+  const char* home = getenv("HOME");
+  const std::string root = xdg && *xdg ? xdg : std::string(home && *home ? home : "/tmp") + "/.cache";
+  const std::string id = fmt::format("{:016x}", std::hash<std::string>{}(ws));
+  for (const std::string& d : {root, root + "/hakmem-lab", root + "/hakmem-lab/gate-trees",
+                               root + "/hakmem-lab/gate-trees/" + id}) {
+    mkdir(d.c_str(), 0755);
+  }
+  return root + "/hakmem-lab/gate-trees/" + id;
+}
+std::string DiskCache() {
+  const char* xdg = getenv("XDG_CACHE_HOME");
+  const char* home = getenv("HOME");
+  const std::string root = xdg && *xdg ? xdg : std::string(home && *home ? home : "/tmp") + "/.cache";
+  return root + "/hakmem-lab/bazel-disk-cache";
+}
+
+// Harness programs a grid of workloads runs (and that a revision must have targets for).
+std::set<std::string> ProgramsOf(const std::string& workloads) {
+  std::set<std::string> p = {"bench_random_mixed", "fastpath_probe"};
+  for (const auto& w : SplitList(workloads)) {
+    if (w == "gbench") p.insert("alloc_benchmark");
+    else if (w.rfind("mem_", 0) == 0) p.insert("bench_mem");
+    else if (w.rfind("mt_", 0) == 0) p.insert("bench_mt");
+  }
+  return p;
+}
+
+// A revision older than the lab's targets (or without one of the configs) is bad input: say so
+// before building anything.
+void CheckRevisionHasTargets(const std::string& ws, const std::string& sha, const std::vector<std::string>& configs,
+                             const std::string& workloads) {
+  lab::RunSpec spec;
+  auto show = [&](const std::string& file) {
+    return lab::RunCommand({"git", "-C", ws, "show", sha + ":" + file}, 60, spec);
+  };
+  const lab::RunOutput build = show("harness/BUILD.bazel");
+  const lab::RunOutput bzl = show("allocator/variants.bzl");
+  if (build.status != 0 || bzl.status != 0) {
+    Die(fmt::format("revision {} is older than the lab (no harness/BUILD.bazel or allocator/variants.bzl)",
+                    sha.substr(0, 10)));
+  }
+  for (const auto& program : ProgramsOf(workloads)) {
+    if (build.out.find("variant_binaries(\"" + program + "\"") == std::string::npos) {
+      Die(fmt::format("revision {} has no per-config {} targets (older than that workload): leave it out "
+                      "with --workloads", sha.substr(0, 10), program));
+    }
+  }
+  for (const auto& c : configs) {
+    if (bzl.out.find("\"name\": \"" + c + "\"") == std::string::npos) {
+      Die(fmt::format("revision {} has no config '{}' in allocator/variants.bzl", sha.substr(0, 10), c));
+    }
+  }
+}
+
+// Checks REV out in a cached worktree (reused across runs) and builds the configs' binaries
+// (with `stats`, the .stats builds of the root-cause report). `dirty_from`: apply that tree's
+// uncommitted changes on top (HEAD+dirty). Returns the worktree.
+std::string BuildRevision(const std::string& ws, const std::string& sha, const std::vector<std::string>& configs,
+                          const std::string& workloads, bool stats, const std::string& dirty_from = "") {
+  const std::string dir = TreeCache(ws) + "/" + sha + (dirty_from.empty() ? "" : "-dirty");
+  if (access((dir + "/WORKSPACE").c_str(), F_OK) != 0) {
+    fmt::print(stderr, "gate: git worktree for {} at {}\n", sha.substr(0, 10), dir);
+    lab::RunCommand({"git", "-C", ws, "worktree", "prune"}, 60);
+    Capture({"git", "-C", ws, "worktree", "add", "--detach", "--force", dir, sha}, "", "git worktree add " + sha);
+  }
+  if (!dirty_from.empty()) {
+    // The tree's own diff against HEAD, applied to a clean checkout of HEAD.
+    Capture({"git", "-C", dir, "checkout", "--force", "--detach", sha}, "", "resetting the HEAD+dirty tree");
+    Capture({"git", "-C", dir, "clean", "-fdq"}, "", "cleaning the HEAD+dirty tree");
+    const std::string patch = dir + ".patch";
+    Capture({"sh", "-c", "git -C \"$0\" diff --binary HEAD > \"$1\"", dirty_from, patch}, "", "git diff");
+    Capture({"git", "-C", dir, "apply", "--whitespace=nowarn", patch}, "", "applying the uncommitted changes");
+  }
+  fmt::print(stderr, "gate: building {} of {} (bazel, in {})\n", fmt::join(configs, ","), sha.substr(0, 10), dir);
+  std::vector<std::string> cmd = {"bazel", "build", "--noshow_progress", "--disk_cache=" + DiskCache()};
+  for (const auto& c : configs) {
+    for (const auto& p : ProgramsOf(workloads)) cmd.push_back(fmt::format("//harness:{}.{}", p, c));
+    if (stats) cmd.push_back(fmt::format("//harness:bench_random_mixed.{}.stats", c));
+  }
+  cmd.push_back("//tools:variants_json");
+  lab::RunSpec spec;
+  spec.cwd = dir;
+  const lab::RunOutput r = lab::RunCommand(cmd, 0, spec);
+  // One Bazel server per worktree would stay idle for hours: stop it (the disk cache keeps the
+  // compiled actions, so the next build of this or another revision is fast).
+  lab::RunCommand({"bazel", "shutdown"}, 120, spec);
+  if (r.status != 0) {
+    Die(fmt::format("{} does not compile ({}): {}", sha.substr(0, 10), fmt::join(configs, ","),
+                    FirstError(r.err + "\n" + r.out)));
+  }
+  return dir;
+}
+
+// Compares every pair of one measured result.
+std::vector<gate::Comparison> CompareAll(const lab::Result& r, const std::vector<Pair>& pairs, gate::Config config,
+                                         bool timing) {
+  std::vector<gate::Comparison> out;
+  for (const auto& p : pairs) {
+    config.budget_config = p.config;
+    out.push_back(gate::Compare(r, p.base.label, r, p.head.label, config, timing));
+  }
+  return out;
+}
+int Inconclusive(const std::vector<gate::Comparison>& cs) {
+  int n = 0;
+  for (const auto& c : cs) n += gate::Decide(c).inconclusive;
+  return n;
+}
+
+// Measures every side interleaved and compares each pair; while points are inconclusive and the
+// time budget allows, measures 5 more rounds and merges the samples. *measured: the result.
+std::vector<gate::Comparison> MeasureAdaptively(const Options& o, const std::string& runfiles,
+                                                const gate::Config& config, const std::vector<Pair>& pairs,
+                                                const std::string& profiles, lab::Result* measured) {
   const auto start = std::chrono::steady_clock::now();
-  lab::Result r = Sweep(o, runfiles, variants, o.timing ? 5 : 1, /*instructions=*/true);
-  gate::Comparison cmp = gate::Compare(r, base_label, r, head_label, config, o.timing);
-  while (o.timing && gate::Decide(cmp).inconclusive > 0) {
+  std::vector<Side> sides;
+  for (const auto& p : pairs) sides.insert(sides.end(), {p.base, p.head});
+  lab::Result r = Sweep(o, runfiles, sides, o.timing ? 5 : 1, /*instructions=*/true, profiles);
+  std::vector<gate::Comparison> cmp = CompareAll(r, pairs, config, o.timing);
+  while (o.timing && Inconclusive(cmp) > 0) {
     const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (spent > o.budget_seconds) {
       fmt::print(stderr, "gate: time budget of {}s spent; inconclusive points stay inconclusive\n", o.budget_seconds);
       break;
     }
-    fmt::print(stderr, "gate: {} inconclusive point(s): 5 more rounds\n", gate::Decide(cmp).inconclusive);
-    Merge(&r, Sweep(o, runfiles, variants, 5, /*instructions=*/false));
-    cmp = gate::Compare(r, base_label, r, head_label, config, o.timing);
+    fmt::print(stderr, "gate: {} inconclusive point(s): 5 more rounds\n", Inconclusive(cmp));
+    Merge(&r, Sweep(o, runfiles, sides, 5, /*instructions=*/false));
+    cmp = CompareAll(r, pairs, config, o.timing);
   }
+  *measured = r;
   return cmp;
 }
 
@@ -240,6 +403,28 @@ void WriteOrDie(const std::string& path, const std::string& text) {
   std::string err;
   if (!lab::WriteFileAtomic(path, text, &err)) Die(err);
 }
+
+// The config //allocator:libhakmem.so ships (variants.bzl, via tools/variants.json).
+std::string ShippedConfig(const std::string& runfiles) {
+  std::ifstream f(runfiles + "/hakmem_lab/tools/variants.json");
+  json j;
+  try {
+    f >> j;
+    return j.at("shipped").get<std::string>();
+  } catch (const std::exception& e) {
+    Die(std::string("cannot read the shipped config from tools/variants.json: ") + e.what());
+  }
+}
+
+// One judged config: its comparison, where its evidence lives, and its report once written.
+struct Judged {
+  Pair pair;
+  gate::Comparison cmp;
+  lab::Result base_result, head_result;  // the points compared (for memory tiers)
+  std::string base_variant;                   // the base's variant in base_result
+  std::string base_profiles, head_profiles;  // directories of callgrind profiles ("" = none)
+  std::string base_stats_bin, head_stats_bin;  // bench_random_mixed.<config>.stats ("" = none)
+};
 
 }  // namespace
 
@@ -251,45 +436,115 @@ int main(int argc, char** argv) {
   const std::string gate_json = o.gate_config.empty() ? runfiles + "/hakmem_lab/ci/gate.json" : o.gate_config;
   const std::string budgets = o.budgets.empty() ? runfiles + "/hakmem_lab/ci/fastpath_budgets.json" : o.budgets;
   if (!gate::LoadConfig(gate_json, o.no_budgets ? "" : budgets, &config, &err)) Die(err);
-  // Budgets follow the head's config (fastpath_budgets.json "configs"), else the defaults.
-  config.budget_config = !o.base_rev.empty() ? o.rev_config : o.head_config;
+  const char* ws_env = getenv("BUILD_WORKSPACE_DIRECTORY");
+  const std::string ws = ws_env ? ws_env : "";
 
-  gate::Comparison cmp;
+  // Where the root-cause report goes; checked before measuring.
+  std::string report_dir = o.report_dir;
+  static char scratch_tmpl[] = "/tmp/hakmem-gate-profiles-XXXXXX";
+  if (mkdtemp(scratch_tmpl) == nullptr) Die("cannot create a temporary directory");
+  const std::string scratch = scratch_tmpl;
+  std::atexit([] { lab::RunCommand({"rm", "-rf", scratch_tmpl}, 60); });  // also after Die()
+
+  std::vector<Judged> judged;
+  std::string base_desc, head_desc;
   if (!o.base_rev.empty()) {
-    const char* ws_env = getenv("BUILD_WORKSPACE_DIRECTORY");
-    if (ws_env == nullptr) Die("--base/--head need `bazel run //ci:gate` (BUILD_WORKSPACE_DIRECTORY is unset)");
-    const std::string ws = ws_env;
-    const std::string base_sha = Capture({"git", "-C", ws, "rev-parse", "--verify", o.base_rev + "^{commit}"}, "",
-                                         "resolving --base " + o.base_rev);
-    const std::string head_sha = Capture({"git", "-C", ws, "rev-parse", "--verify", o.head_rev + "^{commit}"}, "",
-                                         "resolving --head " + o.head_rev);
-    const std::string head_bin = BuildRevision(ws, head_sha, o.rev_config);
-    const std::string fp = lab::ThisMachine().fingerprint;
-    const std::string stored = ws + "/baselines/" + base_sha + "/" + fp + ".json";
-    if (!o.remeasure && access(stored.c_str(), F_OK) == 0) {
-      // A baseline measured on this machine: measure the head alone and compare with it.
-      fmt::print(stderr, "gate: base {}: using the stored baseline {} (same machine; --remeasure to measure it again)\n",
-                 base_sha.substr(0, 10), stored);
-      lab::Result base = Load(stored);
-      lab::Result head = Sweep(o, runfiles, "head=" + o.rev_config + "@" + head_bin, 5, true);
-      std::set<std::string> measured;
-      for (const auto& p : head.points) measured.insert(gate::PointName(p));
-      std::vector<lab::Point> kept;
-      for (const auto& p : base.points) {
-        if (p.variant == o.rev_config && measured.count(gate::PointName(p))) kept.push_back(p);
+    if (ws.empty()) Die("--base/--head need `bazel run //ci:gate` (BUILD_WORKSPACE_DIRECTORY is unset)");
+    const std::vector<std::string> configs =
+        o.rev_configs.empty() ? std::vector<std::string>{ShippedConfig(runfiles)} : o.rev_configs;
+    auto resolve = [&](const std::string& rev, const char* what) {
+      const lab::RunOutput r = lab::RunCommand({"git", "-C", ws, "rev-parse", "--verify", "--quiet", rev + "^{commit}"}, 60);
+      if (r.status != 0) Die(fmt::format("{} '{}' is not a commit of {}", what, rev, ws));
+      return lab::LastLine(r.out);
+    };
+    const std::string base_sha = resolve(o.base_rev, "--base"), head_sha = resolve(o.head_rev, "--head");
+    // A tree with uncommitted changes: measuring only its commit would pass a change nobody saw.
+    std::string dirty_from;
+    const std::string checked_out = lab::LastLine(lab::RunCommand({"git", "-C", ws, "rev-parse", "HEAD"}, 60).out);
+    const std::string status =
+        lab::RunCommand({"git", "-C", ws, "status", "--porcelain", "--untracked-files=no"}, 60).out;
+    if (head_sha == checked_out && !status.empty()) {
+      const size_t files = size_t(std::count(status.begin(), status.end(), '\n'));
+      if (!o.allow_dirty) {
+        Die(fmt::format("the tree has uncommitted changes in {} tracked file(s) (first: {}): --head {} would measure "
+                        "the commit without them; commit or stash, or --allow-dirty to measure HEAD+dirty",
+                        files, lab::LastLine(status.substr(0, status.find('\n'))).substr(3), o.head_rev));
       }
-      base.points = kept;
-      cmp = gate::Compare(base, o.rev_config, head, "head", config, o.timing);
-    } else {
-      fmt::print(stderr, "gate: base {}: no baseline for this machine ({}): measuring it, interleaved with the head\n",
-                 base_sha.substr(0, 10), fp);
-      const std::string base_bin = BuildRevision(ws, base_sha, o.rev_config);
-      cmp = MeasureAdaptively(o, runfiles, config,
-                              "base=" + o.rev_config + "@" + base_bin + ",head=" + o.rev_config + "@" + head_bin,
-                              "base", "head");
+      dirty_from = ws;
+      fmt::print(stderr, "gate: head is HEAD+dirty ({} changed tracked file(s))\n", files);
     }
-    cmp.base_name = o.rev_config + "@" + base_sha.substr(0, 10);
-    cmp.head_name = o.rev_config + "@" + head_sha.substr(0, 10);
+    CheckRevisionHasTargets(ws, base_sha, configs, o.workloads);
+    CheckRevisionHasTargets(ws, head_sha, configs, o.workloads);
+    base_desc = base_sha.substr(0, 10);
+    head_desc = head_sha.substr(0, 10) + (dirty_from.empty() ? "" : "+dirty");
+    if (report_dir.empty()) report_dir = fmt::format("{}/results/gate-{}-{}", ws, base_desc, head_desc);
+
+    const std::string head_tree = BuildRevision(ws, head_sha, configs, o.workloads, /*stats=*/true, dirty_from);
+    std::string base_tree;
+    auto base_built = [&]() -> const std::string& {
+      if (base_tree.empty()) base_tree = BuildRevision(ws, base_sha, configs, o.workloads, /*stats=*/true);
+      return base_tree;
+    };
+    const std::string fp = lab::ThisMachine().fingerprint;
+    const std::string stored = lab::BaselineRoot(ws) + "/" + base_sha + "/" + fp + ".json";
+    std::vector<Pair> to_measure;
+    for (const auto& c : configs) {
+      const std::string suffix = configs.size() > 1 ? "-" + c : "";
+      Pair p{c, {"base" + suffix, c, ""}, {"head" + suffix, c, head_tree}};
+      if (!o.remeasure && dirty_from.empty() && access(stored.c_str(), F_OK) == 0) {
+        // A baseline measured on this machine: measure the head alone, and use the baseline
+        // only if it covers everything the head measured.
+        lab::Result base = Load(stored);
+        const bool has_config = std::any_of(base.variants.begin(), base.variants.end(),
+                                            [&](const lab::VariantInfo& v) { return v.name == c; });
+        if (has_config) {
+          lab::Result head = Sweep(o, runfiles, {p.head}, 5, true, scratch);
+          const auto gaps = gate::CoverageGaps(base, c, head, p.head.label);
+          if (gaps.empty()) {
+            fmt::print(stderr, "gate: base {}: using the stored baseline {} (same machine; --remeasure to measure it)\n",
+                       base_desc, stored);
+            gate::Config cc = config;
+            cc.budget_config = c;
+            Judged j{p, gate::Compare(base, c, head, p.head.label, cc, o.timing), base, head, c, "", scratch + "/" + p.head.label,
+                     "", head_tree + "/bazel-bin/harness/bench_random_mixed." + c + ".stats"};
+            judged.push_back(j);
+            continue;
+          }
+          fmt::print(stderr, "gate: the stored baseline {} lacks {} thing(s) the head measures (first: {}): "
+                     "measuring the base instead\n", stored, gaps.size(), gaps.front());
+        } else {
+          fmt::print(stderr, "gate: the stored baseline {} has no config {}: measuring the base\n", stored, c);
+        }
+      } else {
+        fmt::print(stderr, "gate: base {}: measuring {} interleaved with the head\n", base_desc, c);
+      }
+      p.base.tree = base_built();
+      to_measure.push_back(p);
+    }
+    if (!to_measure.empty()) {
+      lab::Result r;
+      const auto cmps = MeasureAdaptively(o, runfiles, config, to_measure, scratch, &r);
+      for (size_t i = 0; i < to_measure.size(); ++i) {
+        const Pair& p = to_measure[i];
+        judged.push_back({p, cmps[i], r, r, p.base.label, scratch + "/" + p.base.label, scratch + "/" + p.head.label,
+                          p.base.tree + "/bazel-bin/harness/bench_random_mixed." + p.config + ".stats",
+                          p.head.tree + "/bazel-bin/harness/bench_random_mixed." + p.config + ".stats"});
+      }
+    }
+    for (auto& j : judged) {
+      j.cmp.base_name = j.pair.config + "@" + base_desc;
+      j.cmp.head_name = j.pair.config + "@" + head_desc;
+    }
+    // A FAIL judged against a stored baseline has no base profiles: profile the base now.
+    for (auto& j : judged) {
+      if (gate::Decide(j.cmp).exit_code != 1 || !j.base_profiles.empty()) continue;
+      fmt::print(stderr, "gate: {} failed against the stored baseline: profiling the base for the report\n",
+                 j.pair.config);
+      Side b{"base", j.pair.config, base_built()};
+      Sweep(o, runfiles, {b}, 1, true, scratch + "/base-profile", "random_mixed,size_sweep");
+      j.base_profiles = scratch + "/base-profile/base";
+      j.base_stats_bin = b.tree + "/bazel-bin/harness/bench_random_mixed." + j.pair.config + ".stats";
+    }
   } else if (!o.base_result.empty()) {
     const lab::Result base = Load(o.base_result), head = Load(o.head_result);
     if (base.machine.fingerprint != head.machine.fingerprint) {
@@ -297,22 +552,90 @@ int main(int argc, char** argv) {
                  "instruction counts are\n", base.machine.fingerprint, head.machine.fingerprint);
     }
     const std::string head_variant = OnlyVariant(head, o.head_variant, o.head_result);
-    config.budget_config = head_variant;
-    cmp = gate::Compare(base, OnlyVariant(base, o.base_variant, o.base_result), head, head_variant, config,
-                        o.timing);
+    const std::string base_variant = OnlyVariant(base, o.base_variant, o.base_result);
+    gate::Config cc = config;
+    cc.budget_config = head_variant;
+    Pair p{head_variant, {base_variant, base_variant, ""}, {head_variant, head_variant, ""}};
+    judged.push_back({p, gate::Compare(base, base_variant, head, head_variant, cc, o.timing), base, head, base_variant,
+                      "", "", "", ""});
   } else {
     if (o.base_config == o.head_config) fmt::print(stderr, "gate: A/A run: {} against itself\n", o.base_config);
     fmt::print(stderr, "gate: measuring {} (base) and {} (head) interleaved on this machine\n", o.base_config, o.head_config);
-    const std::string variants = BaseLabel(o) + "=" + o.base_config + "," + HeadLabel(o) + "=" + o.head_config;
-    cmp = MeasureAdaptively(o, runfiles, config, variants, BaseLabel(o), HeadLabel(o));
+    const bool aa = o.base_config == o.head_config;
+    Pair p{o.head_config, {aa ? o.base_config + ":a" : o.base_config, o.base_config, ""},
+           {aa ? o.head_config + ":b" : o.head_config, o.head_config, ""}};
+    lab::Result r;
+    const auto cmps = MeasureAdaptively(o, runfiles, config, {p}, scratch, &r);
+    const std::string stats_dir = runfiles + "/hakmem_lab/harness/bench_random_mixed.";
+    judged.push_back({p, cmps[0], r, r, p.base.label, scratch + "/" + p.base.label, scratch + "/" + p.head.label,
+                      stats_dir + p.base.config + ".stats", stats_dir + p.head.config + ".stats"});
+    if (report_dir.empty() && !ws.empty()) {
+      report_dir = fmt::format("{}/results/gate-{}-{}", ws, o.base_config, o.head_config);
+    }
   }
-  const gate::Decision d = gate::Decide(cmp);
-  fmt::print("{}", gate::RenderTable(cmp, d));
-  const std::string md = gate::RenderMarkdown(cmp, d);
+
+  // Verdicts, then the root-cause report of every failing config.
+  int exit_code = 0;
+  std::string table, md;
+  json verdict = json::array();
+  std::vector<gate::Evidence> reports;
+  for (const auto& j : judged) {
+    const gate::Decision d = gate::Decide(j.cmp);
+    exit_code = std::max(exit_code, d.exit_code);
+    table += gate::RenderTable(j.cmp, d);
+    md += gate::RenderMarkdown(j.cmp, d);
+    json v = gate::RenderJson(j.cmp, d);
+    v["config"] = j.pair.config;
+    if (d.exit_code == 1) {
+      gate::EvidenceInputs in;
+      in.config = j.pair.config;
+      in.cmp = &j.cmp;
+      in.base_result = &j.base_result;
+      in.base_variant = j.base_variant;
+      in.head_result = &j.head_result;
+      in.head_variant = j.pair.head.label;
+      in.base_profiles = j.base_profiles;
+      in.head_profiles = j.head_profiles;
+      in.base_stats_bin = j.base_stats_bin;
+      in.head_stats_bin = j.head_stats_bin;
+      if (o.base_result.empty()) {  // measured here: the binaries exist
+        in.base_harness = (j.pair.base.tree.empty() ? runfiles + "/hakmem_lab" : j.pair.base.tree + "/bazel-bin") + "/harness";
+        in.head_harness = (j.pair.head.tree.empty() ? runfiles + "/hakmem_lab" : j.pair.head.tree + "/bazel-bin") + "/harness";
+        if (j.pair.base.tree.empty() && !o.base_rev.empty()) in.base_harness.clear();  // a stored baseline's tree was not built
+        in.base_config = j.pair.base.config;
+        in.head_config = j.pair.head.config;
+      }
+      const gate::Evidence e = gate::GatherEvidence(in);
+      table += gate::RenderEvidenceText(e);
+      md += gate::RenderEvidenceMarkdown(e);
+      v["root_cause"] = gate::RenderEvidenceJson(e);
+      reports.push_back(e);
+    }
+    verdict.push_back(v);
+  }
+  fmt::print("{}", table);
   if (!o.markdown.empty()) WriteOrDie(o.markdown, md);
   if (const char* summary = getenv("GITHUB_STEP_SUMMARY")) {
     std::ofstream(summary, std::ios::app) << md;
   }
-  if (!o.json_out.empty()) WriteOrDie(o.json_out, gate::RenderJson(cmp, d).dump(2) + "\n");
-  return d.exit_code;
+  // One comparison: the verdict object itself (as before); several: {"configs": [...]}.
+  const json out = verdict.size() == 1 ? verdict[0] : json{{"exit_code", exit_code}, {"configs", verdict}};
+  if (!o.json_out.empty()) WriteOrDie(o.json_out, out.dump(2) + "\n");
+  if (!reports.empty() && !report_dir.empty()) {
+    std::string why;
+    if (!ws.empty() && report_dir.rfind(ws + "/results/", 0) == 0) mkdir((ws + "/results").c_str(), 0755);
+    mkdir(report_dir.c_str(), 0755);
+    if (!lab::CheckWritable(report_dir + "/report.md", &why)) {
+      fmt::print(stderr, "gate: cannot write the report: {}\n", why);
+    } else {
+      WriteOrDie(report_dir + "/report.md", md);
+      WriteOrDie(report_dir + "/report.json", out.dump(2) + "\n");
+      for (const auto& e : reports) {
+        if (!e.svg.empty()) WriteOrDie(report_dir + "/flame-" + e.config + ".svg", e.svg);
+      }
+      WriteOrDie(report_dir + "/index.html", gate::RenderEvidenceHtml(reports));
+      fmt::print("root-cause report: {}/index.html\n", report_dir);
+    }
+  }
+  return exit_code;
 }

@@ -55,6 +55,7 @@ def load(path=None):
         if key not in data:
             raise SystemExit("variants: %s defines no %s" % (path, key))
     validate(data, path)
+    shipped(data)
     return data
 
 
@@ -73,6 +74,16 @@ def validate(data, path):
             if val not in data["SWITCHES"][k]["values"]:
                 raise SystemExit("variants: %s: variant %s: %s=%r is not one of %s"
                                  % (path, v["name"], k, val, data["SWITCHES"][k]["values"]))
+
+
+def shipped(data):
+    """The config //allocator:libhakmem.so ships: the one variant that sets no switch (every
+    switch at its default, the first of its values), i.e. what a build without --config makes.
+    The gate judges it unless told otherwise."""
+    names = [v["name"] for v in data["VARIANTS"] if not v["switches"]]
+    if len(names) != 1:
+        raise SystemExit("variants: exactly one variant must set no switch (the shipped build), found %s" % names)
+    return names[0]
 
 
 def full_switches(data, variant):
@@ -161,7 +172,7 @@ def main(argv=None):
         out = [dict(v, switches=full_switches(data, v), variant_string=variant_string(data, v))
                for v in data["VARIANTS"]]
         print(json.dumps({"variants": out, "peers": [p for p in data["IMPLS"] if p != "hakmem"],
-                          "switches": data["SWITCHES"]}, indent=2))
+                          "shipped": shipped(data), "switches": data["SWITCHES"]}, indent=2))
     elif args.bazelrc:
         sys.stdout.write(bazelrc_text(data))
     elif args.write_bazelrc:

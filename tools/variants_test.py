@@ -31,6 +31,12 @@ class VariantsTest(unittest.TestCase):
                 self.assertEqual(v["switches"].get("fast_ownership_check"), "none",
                                  "%s is a history state: it trusts the header alone" % v["name"])
 
+    def test_shipped_build_is_the_one_config_without_switches(self):
+        self.assertEqual(variants.shipped(self.data), "e3_safe")
+        two = dict(self.data, VARIANTS=self.data["VARIANTS"] + [dict(self.data["VARIANTS"][-1], name="twin")])
+        with self.assertRaises(SystemExit):
+            variants.shipped(two)
+
     def test_every_config_sets_every_switch(self):
         for name, flags, _ in variants.configs(self.data):
             if name in self.data["IMPLS"]:

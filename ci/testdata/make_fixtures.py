@@ -30,6 +30,25 @@ def point(ws, center, noise=0.02, n=7, instr=50.0):
             "instructions_per_op": instr, "peak_rss_kb": 4000, "rss_after_free_kb": 3000}
 
 
+def mt_point(workload, center, noise=0.04, n=7, peak=9000, after=6000):
+    """A multi-thread point: no instruction count (threads interleave), RSS per point."""
+    samples = [center * (1 + rng.uniform(-noise, noise)) for _ in range(n)]
+    return {"workload": workload, "variant": "e3", "unit": "ops/s", "label": "threads=2",
+            "params": {"threads": 2, "ops": 4000000, "min_size": 16, "max_size": 1039},
+            "samples": samples, "median": 0, "mad": 0, "ci95": [0, 0],
+            "instructions_per_op": None, "peak_rss_kb": peak, "rss_after_free_kb": after}
+
+
+def with_rss(points, peak=None, after=None):
+    out = copy.deepcopy(points)
+    for p in out:
+        if peak is not None:
+            p["peak_rss_kb"] = peak
+        if after is not None:
+            p["rss_after_free_kb"] = after
+    return out
+
+
 WS = [128, 256, 512, 1024]
 MANY = [64 * (i + 1) for i in range(10)]
 cases = {}
@@ -42,6 +61,23 @@ many_head = [point(ws, 34e6 if ws == 320 else 40e6) for ws in MANY]
 cases["one_of_many"] = (many_base, many_head)
 cases["missing_point"] = (base, [point(ws, 40e6) for ws in WS[:-1]])
 cases["instructions_only"] = (base, [point(ws, 40e6, instr=51.5) for ws in WS])
+
+# Memory: same speed, 4 MiB -> 7 MiB resident after free fails; 3.2 -> 3.3 MiB does not.
+cases["memory_bloat"] = (with_rss(base, after=4096), with_rss([point(ws, 40e6) for ws in WS], after=7168))
+cases["memory_noise"] = (with_rss(base, peak=3277), with_rss([point(ws, 40e6) for ws in WS], peak=3379))
+# Multi-thread: a global lock on the cross-thread path halves producer/consumer throughput.
+mt_base = [mt_point("mt_prodcons", 20e6), mt_point("mt_churn", 15e6)]
+cases["mt_regression"] = (mt_base, [mt_point("mt_prodcons", 11e6), mt_point("mt_churn", 15e6)])
+# Coverage: a base without instruction counts, a head with a point the base never measured,
+# and one name whose parameters differ (1e6 vs 1e7 cycles) must never be judged silently.
+no_instr = copy.deepcopy(base)
+for p in no_instr:
+    p["instructions_per_op"] = None
+cases["base_lacks_instructions"] = (no_instr, [point(ws, 40e6) for ws in WS])
+cases["new_in_head"] = (base[:-1], [point(ws, 40e6) for ws in WS])
+longer = [point(ws, 40e6) for ws in WS]
+longer[0]["params"]["cycles"] = 10000000
+cases["params_mismatch"] = (base, longer)
 
 for name, (b, h) in cases.items():
     json.dump(result(b), open(name + ".base.json", "w"), indent=1)
