@@ -277,7 +277,9 @@ std::vector<GridPoint> Grid(const Options& o) {
           : std::vector<double>{8, 15, 16, 31, 32, 63, 64, 127, 128, 255, 256, 511, 512, 1023,
                                 1024, 2048, 4096, 16384, 53248, 65536, 262144, 1 << 20, 2 << 20, 4 << 20};
       for (double s : sizes) {
-        const double cycles = (s <= 65536 ? 2e6 : s <= (2 << 20) ? 2e5 : 2e4) / (o.quick ? 4 : 1);
+        // Every page of a block is written, so large blocks cost page faults in proportion to
+        // their size: past 64 KiB, a sample allocates about 8 GiB (at least 500 cycles).
+        const double cycles = (s <= 65536 ? 2e6 : std::max(500.0, std::floor(8589934592.0 / s))) / (o.quick ? 4 : 1);
         const double ws = s <= 65536 ? 256 : 32;
         g.push_back({w, {{"cycles", cycles}, {"ws", ws}, {"seed", 1234567}, {"min_size", s}, {"max_size", s}}});
       }
