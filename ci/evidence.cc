@@ -175,7 +175,14 @@ Evidence GatherEvidence(const EvidenceInputs& in) {
       d.base_name = e.base_name;
       d.head_name = e.head_name;
       e.svg = rootcause::RenderSvg(d, *h);
-      for (const auto& line : rootcause::Headlines(d)) e.causes.push_back(e.profiled_point + ": " + line);
+      const auto lines = rootcause::Headlines(d);
+      for (const auto& line : lines) e.causes.push_back(e.profiled_point + ": " + line);
+      // Where in the source the top mover spends its instructions (CodSpeed-style pointer).
+      const auto movers = rootcause::TopMovers(d);
+      if (!movers.empty() && !movers[0]->hot_line.empty()) {
+        e.causes.push_back(fmt::format("{}: hottest line of {}: {} ({:.1f} instr/op in head)", e.profiled_point,
+                                       movers[0]->short_name, movers[0]->hot_line, movers[0]->hot_line_per_op));
+      }
       const std::string fresh = rootcause::NewOnPathLine(d);
       if (!fresh.empty()) e.causes.push_back(fresh);
       e.profile = std::move(d);
@@ -235,6 +242,9 @@ Evidence GatherEvidence(const EvidenceInputs& in) {
     rootcause::ProfileDiff d = rootcause::DiffProfiles(*b, 100, *h, 100);  // the probe makes 100 calls
     d.base_name = e.base_name;
     d.head_name = e.head_name;
+    for (const auto& line : rootcause::Headlines(d)) {
+      e.causes.push_back(fmt::format("fast path, one tiny {} hit (per call): {}", mode, line));
+    }
     if (std::string(mode) == "malloc") e.fast_malloc = std::move(d);
     else e.fast_free = std::move(d);
   }
@@ -302,8 +312,13 @@ std::string RenderEvidenceText(const Evidence& e) {
   for (const auto& c : e.causes) s += "  - " + c + "\n";
   if (e.causes.empty()) s += "  - nothing moved in the profiles, routes or tiers the gate has\n";
   if (e.profile) s += "\n" + rootcause::RenderTable(*e.profile);
-  if (e.fast_free) s += "\nfast path, one tiny free hit:\n" + rootcause::RenderTable(*e.fast_free);
-  if (e.fast_malloc) s += "\nfast path, one tiny malloc hit:\n" + rootcause::RenderTable(*e.fast_malloc);
+  // Fast-path stage tables only where a stage moved (the causes above name them).
+  if (e.fast_free && !rootcause::TopMovers(*e.fast_free).empty()) {
+    s += "\nfast path, one tiny free hit (per call):\n" + rootcause::RenderTable(*e.fast_free);
+  }
+  if (e.fast_malloc && !rootcause::TopMovers(*e.fast_malloc).empty()) {
+    s += "\nfast path, one tiny malloc hit (per call):\n" + rootcause::RenderTable(*e.fast_malloc);
+  }
   for (const auto& n : e.notes) s += "  (" + n + ")\n";
   return s;
 }
