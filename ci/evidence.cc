@@ -92,10 +92,8 @@ namespace {
 
 bool Exists(const std::string& path) { return !path.empty() && access(path.c_str(), R_OK) == 0; }
 
-std::string ProfileFile(const std::string& dir, const std::string& workload, std::string label) {
-  std::replace(label.begin(), label.end(), ' ', '_');
-  std::replace(label.begin(), label.end(), '/', '_');
-  return dir + "/" + workload + "_" + label + ".callgrind";
+std::string ProfileFile(const std::string& dir, const std::string& workload, const std::string& label) {
+  return lab::ProfileFile(dir, workload + "_" + label);
 }
 
 std::optional<rootcause::Profile> Load(const std::string& path, std::vector<std::string>* notes) {
@@ -234,8 +232,8 @@ Evidence GatherEvidence(const EvidenceInputs& in) {
 
   // 3. The fast-path stages: one tiny malloc hit and one free hit, per function.
   for (const char* mode : {"malloc", "free"}) {
-    const std::string bf = in.base_profiles + "/fastpath_" + mode + ".callgrind";
-    const std::string hf = in.head_profiles + "/fastpath_" + mode + ".callgrind";
+    const std::string bf = lab::ProfileFile(in.base_profiles, std::string("fastpath_") + mode);
+    const std::string hf = lab::ProfileFile(in.head_profiles, std::string("fastpath_") + mode);
     if (!Exists(bf) || !Exists(hf)) continue;
     auto b = Load(bf, &e.notes), h = Load(hf, &e.notes);
     if (!b || !h) continue;

@@ -193,6 +193,10 @@ struct Side {
   std::string BinDir(const std::string& runfiles) const {
     return tree.empty() ? runfiles + "/hakmem_lab" : tree + "/bazel-bin";
   }
+  // Its route-counter build (the root-cause report runs it).
+  std::string StatsBin(const std::string& runfiles) const {
+    return BinDir(runfiles) + "/harness/bench_random_mixed." + config + ".stats";
+  }
 };
 struct Pair {
   std::string config;  // what is judged (budgets follow it)
@@ -262,25 +266,27 @@ std::string FirstError(const std::string& log) {
   return lab::LastLine(log);
 }
 
+// The lab's cache on this machine: $XDG_CACHE_HOME/hakmem-lab (default ~/.cache/hakmem-lab).
+std::string CacheRoot() {
+  const char* xdg = getenv("XDG_CACHE_HOME");
+  const char* home = getenv("HOME");
+  const std::string root = xdg && *xdg ? xdg : std::string(home && *home ? home : "/tmp") + "/.cache";
+  mkdir(root.c_str(), 0755);
+  mkdir((root + "/hakmem-lab").c_str(), 0755);
+  return root + "/hakmem-lab";
+}
+
 // Worktrees live in a per-clone cache (reused across runs, never inside the checkout, where
-// actions/checkout would clean them): $XDG_CACHE_HOME/hakmem-lab/gate-trees/<clone id>/<sha>.
+// actions/checkout would clean them): <cache>/gate-trees/<clone id>/<sha>.
 std::string TreeCache(const std::string& ws) {
-  const char* xdg = getenv("XDG_CACHE_HOME");
-  const char* home = getenv("HOME");
-  const std::string root = xdg && *xdg ? xdg : std::string(home && *home ? home : "/tmp") + "/.cache";
-  const std::string id = fmt::format("{:016x}", std::hash<std::string>{}(ws));
-  for (const std::string& d : {root, root + "/hakmem-lab", root + "/hakmem-lab/gate-trees",
-                               root + "/hakmem-lab/gate-trees/" + id}) {
-    mkdir(d.c_str(), 0755);
-  }
-  return root + "/hakmem-lab/gate-trees/" + id;
+  const std::string trees = CacheRoot() + "/gate-trees";
+  const std::string dir = trees + "/" + fmt::format("{:016x}", std::hash<std::string>{}(ws));
+  mkdir(trees.c_str(), 0755);
+  mkdir(dir.c_str(), 0755);
+  return dir;
 }
-std::string DiskCache() {
-  const char* xdg = getenv("XDG_CACHE_HOME");
-  const char* home = getenv("HOME");
-  const std::string root = xdg && *xdg ? xdg : std::string(home && *home ? home : "/tmp") + "/.cache";
-  return root + "/hakmem-lab/bazel-disk-cache";
-}
+// One Bazel disk cache for every worktree: a revision rebuilds only what it changed.
+std::string DiskCache() { return CacheRoot() + "/bazel-disk-cache"; }
 
 // Harness programs a grid of workloads runs (and that a revision must have targets for).
 std::set<std::string> ProgramsOf(const std::string& workloads) {
@@ -506,7 +512,7 @@ int main(int argc, char** argv) {
             gate::Config cc = config;
             cc.budget_config = c;
             Judged j{p, gate::Compare(base, c, head, p.head.label, cc, o.timing), base, head, c, "", scratch + "/" + p.head.label,
-                     "", head_tree + "/bazel-bin/harness/bench_random_mixed." + c + ".stats"};
+                     "", p.head.StatsBin(runfiles)};
             judged.push_back(j);
             continue;
           }
@@ -527,8 +533,7 @@ int main(int argc, char** argv) {
       for (size_t i = 0; i < to_measure.size(); ++i) {
         const Pair& p = to_measure[i];
         judged.push_back({p, cmps[i], r, r, p.base.label, scratch + "/" + p.base.label, scratch + "/" + p.head.label,
-                          p.base.tree + "/bazel-bin/harness/bench_random_mixed." + p.config + ".stats",
-                          p.head.tree + "/bazel-bin/harness/bench_random_mixed." + p.config + ".stats"});
+                          p.base.StatsBin(runfiles), p.head.StatsBin(runfiles)});
       }
     }
     for (auto& j : judged) {
@@ -543,7 +548,8 @@ int main(int argc, char** argv) {
       Side b{"base", j.pair.config, base_built()};
       Sweep(o, runfiles, {b}, 1, true, scratch + "/base-profile", "random_mixed,size_sweep");
       j.base_profiles = scratch + "/base-profile/base";
-      j.base_stats_bin = b.tree + "/bazel-bin/harness/bench_random_mixed." + j.pair.config + ".stats";
+      j.pair.base.tree = b.tree;  // its binaries now exist: the report may run them
+      j.base_stats_bin = b.StatsBin(runfiles);
     }
   } else if (!o.base_result.empty()) {
     const lab::Result base = Load(o.base_result), head = Load(o.head_result);
@@ -566,9 +572,8 @@ int main(int argc, char** argv) {
            {aa ? o.head_config + ":b" : o.head_config, o.head_config, ""}};
     lab::Result r;
     const auto cmps = MeasureAdaptively(o, runfiles, config, {p}, scratch, &r);
-    const std::string stats_dir = runfiles + "/hakmem_lab/harness/bench_random_mixed.";
     judged.push_back({p, cmps[0], r, r, p.base.label, scratch + "/" + p.base.label, scratch + "/" + p.head.label,
-                      stats_dir + p.base.config + ".stats", stats_dir + p.head.config + ".stats"});
+                      p.base.StatsBin(runfiles), p.head.StatsBin(runfiles)});
     if (report_dir.empty() && !ws.empty()) {
       report_dir = fmt::format("{}/results/gate-{}-{}", ws, o.base_config, o.head_config);
     }
@@ -599,8 +604,8 @@ int main(int argc, char** argv) {
       in.base_stats_bin = j.base_stats_bin;
       in.head_stats_bin = j.head_stats_bin;
       if (o.base_result.empty()) {  // measured here: the binaries exist
-        in.base_harness = (j.pair.base.tree.empty() ? runfiles + "/hakmem_lab" : j.pair.base.tree + "/bazel-bin") + "/harness";
-        in.head_harness = (j.pair.head.tree.empty() ? runfiles + "/hakmem_lab" : j.pair.head.tree + "/bazel-bin") + "/harness";
+        in.base_harness = j.pair.base.BinDir(runfiles) + "/harness";
+        in.head_harness = j.pair.head.BinDir(runfiles) + "/harness";
         if (j.pair.base.tree.empty() && !o.base_rev.empty()) in.base_harness.clear();  // a stored baseline's tree was not built
         in.base_config = j.pair.base.config;
         in.head_config = j.pair.head.config;

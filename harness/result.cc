@@ -270,6 +270,13 @@ std::string UserPath(const std::string& path) {
   return std::string(cwd) + "/" + path;
 }
 
+std::string ProfileFile(const std::string& dir, std::string name) {
+  for (char& c : name) {
+    if (c == ' ' || c == '/') c = '_';
+  }
+  return dir + "/" + name + ".callgrind";
+}
+
 std::string BaselineRoot(const std::string& workspace) {
   const char* env = getenv("HAKMEM_LAB_BASELINES");
   if (env != nullptr && env[0] != '\0') return UserPath(env);

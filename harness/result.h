@@ -99,6 +99,10 @@ std::string UserPath(const std::string& path);
 // existing `path` is a writable regular file. Else *why says which, in one line.
 bool CheckWritable(const std::string& path, std::string* why);
 
+// Where the sweep keeps one callgrind profile of `name` ("random_mixed_ws=128",
+// "fastpath_free") under `dir`, and where the gate's report looks for it.
+std::string ProfileFile(const std::string& dir, std::string name);
+
 // Where per-commit baselines live: $HAKMEM_LAB_BASELINES when set (a CI runner keeps them
 // outside its checkout, which actions/checkout cleans), else <workspace>/baselines.
 std::string BaselineRoot(const std::string& workspace);

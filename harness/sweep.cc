@@ -378,9 +378,7 @@ std::string ProfilePath(const Options& o, const std::string& variant, std::strin
   const std::string dir = o.profiles + "/" + variant;
   mkdir(o.profiles.c_str(), 0755);
   mkdir(dir.c_str(), 0755);
-  std::replace(name.begin(), name.end(), ' ', '_');
-  std::replace(name.begin(), name.end(), '/', '_');
-  return dir + "/" + name + ".callgrind";
+  return lab::ProfileFile(dir, name);
 }
 
 std::string Human(double ops) { return fmt::format("{:.1f}M", ops / 1e6); }
