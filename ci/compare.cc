@@ -330,7 +330,8 @@ Decision Decide(const Comparison& c) {
     const std::string first = !c.new_in_head.empty() ? c.new_in_head.front() : c.lacking_in_base.front();
     d.exit_code = 2;
     d.headline = fmt::format("BAD INPUT: the base lacks {} thing(s) the head measured, which would go unjudged "
-                             "(first: {}); measure the base",
+                             "(first: {}); measure the base with a harness that reports it (a stored baseline, or a base "
+                             "older than that metric)",
                              c.new_in_head.size() + c.lacking_in_base.size(), first);
   } else if (c.points.empty()) {
     d.exit_code = 2;
