@@ -257,13 +257,16 @@ std::string Capture(const std::vector<std::string>& argv, const std::string& cwd
   return out;
 }
 
-// The first line of a build log that names an error (compiler or Bazel), else its last line.
+// The first compiler error of a build log ("file:line:col: error: ..."), else Bazel's first
+// ERROR line, else the log's last line.
 std::string FirstError(const std::string& log) {
+  std::string bazel_error;
   std::stringstream ss(log);
   for (std::string line; std::getline(ss, line);) {
-    if (line.find("error:") != std::string::npos || line.rfind("ERROR:", 0) == 0) return line;
+    if (line.find(": error: ") != std::string::npos || line.find(": fatal error: ") != std::string::npos) return line;
+    if (bazel_error.empty() && line.rfind("ERROR:", 0) == 0) bazel_error = line;
   }
-  return lab::LastLine(log);
+  return bazel_error.empty() ? lab::LastLine(log) : bazel_error;
 }
 
 // The lab's cache on this machine: $XDG_CACHE_HOME/hakmem-lab (default ~/.cache/hakmem-lab).
