@@ -190,6 +190,24 @@ Index IndexOf(const lab::Result& r, const std::string& variant) {
 }
 }  // namespace
 
+namespace {
+// Metrics the head has and the base lacks: on a shared point, and of the fast-path probe.
+void MetricGaps(const lab::Point& b, const lab::Point& h, std::vector<std::string>* gaps) {
+  if (h.instructions_per_op && !b.instructions_per_op) gaps->push_back(PointName(h) + ": instructions");
+  if (h.peak_rss_kb && !b.peak_rss_kb) gaps->push_back(PointName(h) + ": peak RSS");
+  if (h.rss_after_free_kb && !b.rss_after_free_kb) gaps->push_back(PointName(h) + ": RSS after free");
+}
+void FastpathGaps(const lab::Result& base, const std::string& base_variant, const lab::Result& head,
+                  const std::string& head_variant, std::vector<std::string>* gaps) {
+  auto hf = head.fastpath.find(head_variant);
+  auto bf = base.fastpath.find(base_variant);
+  if (hf == head.fastpath.end()) return;
+  for (const auto& [metric, value] : hf->second) {
+    if (bf == base.fastpath.end() || !bf->second.count(metric)) gaps->push_back("fast path: " + metric);
+  }
+}
+}  // namespace
+
 std::vector<std::string> CoverageGaps(const lab::Result& base, const std::string& base_variant,
                                       const lab::Result& head, const std::string& head_variant) {
   std::vector<std::string> gaps;
@@ -201,18 +219,9 @@ std::vector<std::string> CoverageGaps(const lab::Result& base, const std::string
       gaps.push_back(PointName(h) + ": no such point (" + h.ParamString() + ")");
       continue;
     }
-    const lab::Point& p = *it->second;
-    if (h.instructions_per_op && !p.instructions_per_op) gaps.push_back(PointName(h) + ": instructions");
-    if (h.peak_rss_kb && !p.peak_rss_kb) gaps.push_back(PointName(h) + ": peak RSS");
-    if (h.rss_after_free_kb && !p.rss_after_free_kb) gaps.push_back(PointName(h) + ": RSS after free");
+    MetricGaps(*it->second, h, &gaps);
   }
-  auto hf = head.fastpath.find(head_variant);
-  auto bf = base.fastpath.find(base_variant);
-  if (hf != head.fastpath.end()) {
-    for (const auto& [metric, value] : hf->second) {
-      if (bf == base.fastpath.end() || !bf->second.count(metric)) gaps.push_back("fast path: " + metric);
-    }
-  }
+  FastpathGaps(base, base_variant, head, head_variant, &gaps);
   return gaps;
 }
 
@@ -242,6 +251,7 @@ Comparison Compare(const lab::Result& base, const std::string& base_variant, con
     }
     seen[it->first] = true;
     const lab::Point& h = *it->second;
+    MetricGaps(b, h, &c.lacking_in_base);
     PointDiff d;
     d.workload = b.workload;
     d.label = b.Label();
@@ -275,10 +285,7 @@ Comparison Compare(const lab::Result& base, const std::string& base_variant, con
   for (const auto& [key, p] : hx.by_key) {
     if (!seen.count(key)) c.new_in_head.push_back(PointName(*p));
   }
-  // Metrics the head has on shared points but the base lacks (the points themselves are above).
-  for (const auto& gap : CoverageGaps(base, base_variant, head, head_variant)) {
-    if (gap.find(": no such point") == std::string::npos) c.lacking_in_base.push_back(gap);
-  }
+  FastpathGaps(base, base_variant, head, head_variant, &c.lacking_in_base);
   auto hf = head.fastpath.find(head_variant);
   auto bf = base.fastpath.find(base_variant);
   if (hf != head.fastpath.end()) {

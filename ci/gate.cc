@@ -293,12 +293,8 @@ std::string DiskCache() { return CacheRoot() + "/bazel-disk-cache"; }
 
 // Harness programs a grid of workloads runs (and that a revision must have targets for).
 std::set<std::string> ProgramsOf(const std::string& workloads) {
-  std::set<std::string> p = {"bench_random_mixed", "fastpath_probe"};
-  for (const auto& w : SplitList(workloads)) {
-    if (w == "gbench") p.insert("alloc_benchmark");
-    else if (w.rfind("mem_", 0) == 0) p.insert("bench_mem");
-    else if (w.rfind("mt_", 0) == 0) p.insert("bench_mt");
-  }
+  std::set<std::string> p = {"bench_random_mixed", "fastpath_probe"};  // the probe and --instructions
+  for (const auto& w : SplitList(workloads)) p.insert(lab::ProgramOf(w));
   return p;
 }
 

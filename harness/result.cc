@@ -51,6 +51,12 @@ std::string PointLabel(const std::string& workload, const std::map<std::string, 
   return p.ParamString();
 }
 
+std::string ProgramOf(const std::string& workload) {
+  if (workload == "gbench") return "alloc_benchmark";
+  if (workload.rfind("mem_", 0) == 0) return "bench_mem";
+  return workload.rfind("mt_", 0) == 0 ? "bench_mt" : "bench_random_mixed";
+}
+
 std::string Point::Key() const { return workload + "|" + ParamString() + "|" + variant; }
 
 std::string Point::Label() const { return label.empty() ? PointLabel(workload, params) : label; }

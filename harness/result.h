@@ -77,6 +77,10 @@ struct Result {
 // How tables, plots and the gate name a point within its workload: "ws=128", "size=4096",
 // "threads=2", "arg=64" (Google Benchmark), else every parameter.
 std::string PointLabel(const std::string& workload, const std::map<std::string, double>& params);
+// The harness program that runs a workload: bench_random_mixed, bench_mt (mt_*), bench_mem
+// (mem_*), alloc_benchmark (gbench). The sweep runs it; the gate builds it.
+std::string ProgramOf(const std::string& workload);
+
 // A number exactly: whole numbers as integers ("1234567"), others with 17 significant digits.
 std::string ExactNumber(double v);
 

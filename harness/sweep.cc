@@ -295,11 +295,7 @@ std::string HarnessDir(const Options& o, const std::string& runfiles, const std:
 }
 
 // The program that runs a workload.
-std::string ProgramOf(const std::string& workload) {
-  if (workload == "gbench") return "alloc_benchmark";
-  if (workload.rfind("mem_", 0) == 0) return "bench_mem";
-  return workload.rfind("mt_", 0) == 0 ? "bench_mt" : "bench_random_mixed";
-}
+using lab::ProgramOf;
 
 // Workloads whose instructions/op callgrind can count exactly (one thread, a fixed loop).
 bool HasInstructions(const std::string& workload) {
