@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "harness/csv.h"
+
 namespace gate {
 
 using nlohmann::json;
@@ -465,6 +467,26 @@ json RenderJson(const Comparison& c, const Decision& d) {
                              {"budget", opt(f.budget)}, {"verdict", Name(f.verdict)}, {"why", f.why}});
   }
   return j;
+}
+
+std::string RenderCsv(const Comparison& c, const std::string& config, bool header) {
+  std::string s;
+  if (header) {
+    s += lab::CsvRow({"config", "base", "head", "workload", "label", "params", "base_median", "head_median", "ratio",
+                      "p_value", "time", "base_instructions_per_op", "head_instructions_per_op", "instructions",
+                      "base_peak_rss_kb", "head_peak_rss_kb", "peak_rss", "base_rss_after_free_kb",
+                      "head_rss_after_free_kb", "rss_after_free"});
+  }
+  for (const auto& p : c.points) {
+    s += lab::CsvRow({config, c.base_name, c.head_name, p.workload, p.label, p.params, lab::ExactNumber(p.base_median),
+                      lab::ExactNumber(p.head_median), lab::ExactNumber(p.ratio), lab::ExactNumber(p.p),
+                      c.timing ? Name(p.time) : "not judged", lab::CsvNumber(p.base_instr),
+                      lab::CsvNumber(p.head_instr), Name(p.instr), lab::CsvNumber(p.peak_rss.base_kb),
+                      lab::CsvNumber(p.peak_rss.head_kb), Name(p.peak_rss.verdict),
+                      lab::CsvNumber(p.rss_after_free.base_kb), lab::CsvNumber(p.rss_after_free.head_kb),
+                      Name(p.rss_after_free.verdict)});
+  }
+  return s;
 }
 
 }  // namespace gate

@@ -102,6 +102,9 @@ Decision Decide(const Comparison& c);
 std::string RenderTable(const Comparison& c, const Decision& d);
 std::string RenderMarkdown(const Comparison& c, const Decision& d);
 nlohmann::json RenderJson(const Comparison& c, const Decision& d);
+// One CSV row per point (with a header row when `header`): config, point, medians, ratio, p,
+// each metric's base/head value and verdict. What `gate --csv` writes.
+std::string RenderCsv(const Comparison& c, const std::string& config, bool header);
 
 // "random_mixed ws=128": the name a point goes by in tables and in gate.json overrides.
 std::string PointName(const lab::Point& p);

@@ -1,5 +1,9 @@
 #include "ci/compare.h"
 
+#include <algorithm>
+
+#include "harness/csv.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -230,6 +234,21 @@ TEST(GateRender, JsonCarriesTheVerdict) {
   EXPECT_EQ(j["exit_code"], 1);
   EXPECT_EQ(j["points"].size(), 4u);
   EXPECT_EQ(j["points"][0]["time"], "REGRESSION");
+}
+
+TEST(GateRender, CsvHasAHeaderAndOneRowPerPointWithItsVerdicts) {
+  const Outcome o = RunFixture("clear_regression");
+  const std::string csv = RenderCsv(o.c, "e3", /*header=*/true);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5);  // header + 4 points
+  EXPECT_EQ(csv.rfind("config,base,head,workload,label,params,", 0), 0u) << csv;
+  const std::string row = csv.substr(csv.find('\n') + 1);
+  EXPECT_EQ(row.rfind("e3,", 0), 0u) << row;
+  EXPECT_NE(row.substr(0, row.find('\n')).find(",REGRESSION,"), std::string::npos) << row;
+  EXPECT_EQ(RenderCsv(o.c, "e3", /*header=*/false).find("config,"), std::string::npos);
+}
+
+TEST(GateRender, CsvQuotesFieldsWithCommasAndQuotes) {
+  EXPECT_EQ(lab::CsvRow({"a,b", "say \"x\"", "plain"}), "\"a,b\",\"say \"\"x\"\"\",plain\n");
 }
 
 }  // namespace

@@ -44,6 +44,10 @@ constexpr const char* kUsage = R"(usage:
        measure both configs of this tree, interleaved, with the sweep
   gate --base-result FILE --head-result FILE [--base-variant NAME] [--head-variant NAME]
        compare two stored results (e.g. a baseline and a fresh sweep)
+  gate --build-only REV [--config A] [--workloads LIST]
+       build REV's binaries in its cached worktree, as --base/--head would, and print one JSON
+       object: commit, config, tree, bin_dir (for the sweep's LABEL=CONFIG@DIR), the programs
+       built and each one's sha256 (//tools:backfill uses it to spot byte-identical builds)
 options:
   --workloads LIST     what the sweep measures (default: the PR grid, random_mixed,size_sweep,
                        mt_prodcons,mt_larson,mt_churn,mem_liveset,mem_prodcons_long,mem_thread_churn)
@@ -59,13 +63,20 @@ options:
                        never met today's absolute budgets)
   --markdown FILE      write the PR-comment summary there (also appended to $GITHUB_STEP_SUMMARY)
   --json FILE          write the verdict as JSON (with the root-cause report of a FAIL)
+  --csv FILE           write one row per point and config (medians, ratio, p, every metric's
+                       base/head value and verdict)
   --report DIR         write the root-cause report there (report.md, report.json, one SVG
                        differential flame graph per failing config, index.html); default with
                        --base/--head or configs: results/gate-<base>-<head>/ in the tree
-Relative paths are taken from the directory you run `bazel run` in.
-Exit status: 0 pass, 1 regression, 2 bad input or failed run.)";
+Relative paths are taken from the directory you run `bazel run` in. Ctrl-C stops the sweep
+or build it runs (a partial sweep is never judged), removes temporary files, exits 130.
+Exit status: 0 pass, 1 regression, 2 bad input or failed run, 130 interrupted.)";
 
 [[noreturn]] void Die(const std::string& msg) {
+  if (lab::Interrupted()) {  // whatever failed, it failed because we were interrupted
+    fmt::print(stderr, "gate: interrupted ({}); no verdict\n", lab::InterruptName());
+    std::exit(lab::kInterruptedExit);
+  }
   fmt::print(stderr, "gate: {}\n", msg);
   std::exit(2);
 }
@@ -83,7 +94,7 @@ struct Options {
   std::vector<std::string> rev_configs;  // empty: the shipped build
   bool remeasure = false, allow_dirty = false;
   std::string base_config, head_config, base_result, head_result, base_variant, head_variant;
-  std::string workloads = kPrGrid, gate_config, budgets, markdown, json_out, report_dir;
+  std::string workloads = kPrGrid, gate_config, budgets, markdown, json_out, csv_out, report_dir, build_only;
   bool quick = false, timing = true, no_budgets = false;
   int budget_seconds = 300;
 };
@@ -126,6 +137,8 @@ Options Parse(int argc, char** argv) {
     else if (a == "--budgets") o.budgets = lab::UserPath(val());
     else if (a == "--markdown") o.markdown = lab::UserPath(val());
     else if (a == "--json") o.json_out = lab::UserPath(val());
+    else if (a == "--csv") o.csv_out = lab::UserPath(val());
+    else if (a == "--build-only") o.build_only = val();
     else if (a == "--report") o.report_dir = lab::UserPath(val());
     else if (a == "--quick") o.quick = true;
     else if (a == "--no-timing") o.timing = false;
@@ -142,16 +155,19 @@ Options Parse(int argc, char** argv) {
   const bool configs = !o.base_config.empty() || !o.head_config.empty();
   const bool results = !o.base_result.empty() || !o.head_result.empty();
   const bool revs = !o.base_rev.empty() || !o.head_rev.empty();
-  if (int(configs) + int(results) + int(revs) != 1) {
-    Die("give one of --base/--head, --base-config/--head-config or --base-result/--head-result (try --help)");
+  const bool build = !o.build_only.empty();
+  if (int(configs) + int(results) + int(revs) + int(build) != 1) {
+    Die("give one of --base/--head, --base-config/--head-config, --base-result/--head-result or --build-only "
+        "(try --help)");
   }
+  if (build && o.rev_configs.size() > 1) Die("--build-only builds one config");
   if (revs && (o.base_rev.empty() || o.head_rev.empty())) Die("--base and --head go together");
   if (configs && (o.base_config.empty() || o.head_config.empty())) Die("--base-config and --head-config go together");
   if (results && (o.base_result.empty() || o.head_result.empty())) Die("--base-result and --head-result go together");
-  if (!revs && !o.rev_configs.empty()) Die("--config goes with --base/--head (use --base-config/--head-config here)");
+  if (!revs && !build && !o.rev_configs.empty()) Die("--config goes with --base/--head (use --base-config/--head-config here)");
   if (!revs && o.allow_dirty) Die("--allow-dirty goes with --base/--head");
   // Every output is checked before anything is measured: a finished run must not be lost.
-  for (const std::string* out : {&o.markdown, &o.json_out}) {
+  for (const std::string* out : {&o.markdown, &o.json_out, &o.csv_out}) {
     std::string why;
     if (!out->empty() && !lab::CheckWritable(*out, &why)) Die(why);
   }
@@ -212,6 +228,7 @@ lab::Result Sweep(const Options& o, const std::string& runfiles, const std::vect
   if (fd < 0) Die("cannot create a temporary file");
   close(fd);
   const std::string out = tmpl;
+  lab::RemoveAtExit(out);
   std::vector<std::string> specs;
   for (const auto& s : sides) specs.push_back(s.Spec());
   std::vector<std::string> args = {runfiles + "/hakmem_lab/harness/sweep", "--variants", fmt::format("{}", fmt::join(specs, ",")),
@@ -227,7 +244,7 @@ lab::Result Sweep(const Options& o, const std::string& runfiles, const std::vect
   const lab::RunOutput run = lab::RunCommand(args, 0, spec);
   if (run.status != 0) {
     unlink(out.c_str());
-    Die(fmt::format("the sweep failed (exit {}): see its message above", run.status));
+    Die(fmt::format("the sweep failed (exit {}): see its message above", run.status));  // or: interrupted
   }
   lab::Result r = Load(out);
   unlink(out.c_str());
@@ -431,10 +448,42 @@ struct Judged {
   std::string base_stats_bin, head_stats_bin;  // bench_random_mixed.<config>.stats ("" = none)
 };
 
+// --build-only REV: the revision's binaries of one config, built as --base/--head would build
+// them, described as JSON on stdout. Workloads whose program the revision lacks are listed as
+// skipped instead of failing: an older commit still has a trend of what it can measure.
+int BuildOnly(const Options& o, const std::string& runfiles, const std::string& ws) {
+  if (ws.empty()) Die("--build-only needs `bazel run //ci:gate` (BUILD_WORKSPACE_DIRECTORY is unset)");
+  const lab::RunOutput rp = lab::RunCommand({"git", "-C", ws, "rev-parse", "--verify", "--quiet", o.build_only + "^{commit}"}, 60);
+  if (rp.status != 0) Die(fmt::format("--build-only '{}' is not a commit of {}", o.build_only, ws));
+  const std::string sha = lab::LastLine(rp.out);
+  const std::string config = o.rev_configs.empty() ? ShippedConfig(runfiles) : o.rev_configs[0];
+  const lab::RunOutput build = lab::RunCommand({"git", "-C", ws, "show", sha + ":harness/BUILD.bazel"}, 60);
+  std::vector<std::string> workloads, skipped;
+  for (const auto& w : SplitList(o.workloads)) {
+    const bool has = build.out.find("variant_binaries(\"" + lab::ProgramOf(w) + "\"") != std::string::npos;
+    (has ? workloads : skipped).push_back(w);
+  }
+  if (workloads.empty()) Die(fmt::format("revision {} has none of the workloads {}", sha.substr(0, 10), o.workloads));
+  const std::string joined = fmt::format("{}", fmt::join(workloads, ","));
+  CheckRevisionHasTargets(ws, sha, {config}, joined);
+  const std::string tree = BuildRevision(ws, sha, {config}, joined, /*stats=*/false);
+  json binaries = json::object();
+  for (const auto& program : ProgramsOf(joined)) {
+    const std::string file = fmt::format("{}.{}", program, config);
+    const lab::RunOutput h = lab::RunCommand({"sha256sum", "--", tree + "/bazel-bin/harness/" + file}, 120);
+    if (h.status != 0 || h.out.size() < 64) Die(fmt::format("cannot hash {} of {}", file, sha.substr(0, 10)));
+    binaries[file] = h.out.substr(0, 64);
+  }
+  fmt::print("{}\n", json{{"commit", sha}, {"config", config}, {"tree", tree}, {"bin_dir", tree + "/bazel-bin"},
+                         {"workloads", workloads}, {"skipped_workloads", skipped}, {"binaries", binaries}}.dump());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options o = Parse(argc, argv);
+  lab::InstallInterruptHandlers();
   const std::string runfiles = Runfiles(argv[0]);
   gate::Config config;
   std::string err;
@@ -443,6 +492,7 @@ int main(int argc, char** argv) {
   if (!gate::LoadConfig(gate_json, o.no_budgets ? "" : budgets, &config, &err)) Die(err);
   const char* ws_env = getenv("BUILD_WORKSPACE_DIRECTORY");
   const std::string ws = ws_env ? ws_env : "";
+  if (!o.build_only.empty()) return BuildOnly(o, runfiles, ws);
 
   // Where the root-cause report goes; checked before measuring.
   std::string report_dir = o.report_dir;
@@ -625,6 +675,11 @@ int main(int argc, char** argv) {
   // One comparison: the verdict object itself (as before); several: {"configs": [...]}.
   const json out = verdict.size() == 1 ? verdict[0] : json{{"exit_code", exit_code}, {"configs", verdict}};
   if (!o.json_out.empty()) WriteOrDie(o.json_out, out.dump(2) + "\n");
+  if (!o.csv_out.empty()) {
+    std::string csv;
+    for (size_t i = 0; i < judged.size(); ++i) csv += gate::RenderCsv(judged[i].cmp, judged[i].pair.config, i == 0);
+    WriteOrDie(o.csv_out, csv);
+  }
   if (!reports.empty() && !report_dir.empty()) {
     std::string why;
     if (!ws.empty() && report_dir.rfind(ws + "/results/", 0) == 0) mkdir((ws + "/results").c_str(), 0755);

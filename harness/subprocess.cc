@@ -1,5 +1,6 @@
 #include "harness/subprocess.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -8,9 +9,62 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <set>
 
 namespace lab {
+
+namespace {
+std::atomic<pid_t> g_child{0};       // the running child (and its process group), 0 = none
+std::atomic<int> g_interrupts{0};    // signals received
+std::atomic<int> g_signal{0};
+std::mutex g_temp_mu;
+std::set<std::string>* g_temp = nullptr;
+
+void OnInterrupt(int sig) {
+  g_signal.store(sig);
+  const int n = g_interrupts.fetch_add(1) + 1;
+  const pid_t child = g_child.load();
+  if (child > 0) kill(-child, n == 1 ? SIGINT : SIGKILL);  // async-signal-safe
+}
+
+void RemoveTemps() {
+  std::lock_guard<std::mutex> lock(g_temp_mu);
+  if (g_temp == nullptr) return;
+  for (const auto& p : *g_temp) std::remove(p.c_str());
+}
+}  // namespace
+
+void InstallInterruptHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool Interrupted() { return g_interrupts.load() > 0; }
+
+const char* InterruptName() {
+  switch (g_signal.load()) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    default: return "";
+  }
+}
+
+void RemoveAtExit(const std::string& path) {
+  std::lock_guard<std::mutex> lock(g_temp_mu);
+  if (g_temp == nullptr) {
+    g_temp = new std::set<std::string>;
+    std::atexit(RemoveTemps);
+  }
+  g_temp->insert(path);
+}
 
 RunOutput RunCommand(const std::vector<std::string>& argv, int timeout_sec, const RunSpec& spec) {
   RunOutput r;
@@ -25,6 +79,7 @@ RunOutput RunCommand(const std::vector<std::string>& argv, int timeout_sec, cons
     return r;
   }
   if (pid == 0) {
+    setpgid(0, 0);  // its own group: Ctrl-C reaches the parent, which forwards it (see header)
     dup2(out_pipe[1], 1);
     if (!spec.stderr_through) dup2(err_pipe[1], 2);
     if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) _exit(127);
@@ -35,6 +90,9 @@ RunOutput RunCommand(const std::vector<std::string>& argv, int timeout_sec, cons
     execvp(args[0], args.data());
     _exit(127);
   }
+  setpgid(pid, pid);  // also here: no signal may find the child outside its group
+  g_child.store(pid);
+  if (Interrupted()) kill(-pid, SIGKILL);  // interrupted while starting it
   close(out_pipe[1]);
   if (!spec.stderr_through) close(err_pipe[1]);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_sec);
@@ -47,7 +105,7 @@ RunOutput RunCommand(const std::vector<std::string>& argv, int timeout_sec, cons
           deadline - std::chrono::steady_clock::now()).count();
       if (left <= 0) {
         r.timed_out = true;
-        kill(pid, SIGKILL);
+        kill(-pid, SIGKILL);  // the whole group: valgrind's guest, a benchmark's helpers
         break;
       }
       wait_ms = int(std::min<long>(left, 1000));
@@ -71,7 +129,9 @@ RunOutput RunCommand(const std::vector<std::string>& argv, int timeout_sec, cons
     if (f.fd >= 0) close(f.fd);
   }
   int st = 0;
-  waitpid(pid, &st, 0);
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  g_child.store(0);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
   return r;
 }

@@ -24,6 +24,19 @@ struct RunOutput {
 // is killed (SIGKILL) and timed_out is set.
 RunOutput RunCommand(const std::vector<std::string>& argv, int timeout_sec, const RunSpec& spec = {});
 
+// Interrupts (Ctrl-C, SIGTERM). Every child RunCommand starts leads its own process group, so
+// a terminal's Ctrl-C reaches only this program; after InstallInterruptHandlers() the first
+// SIGINT/SIGTERM is forwarded (as SIGINT) to the running child's whole group (a benchmark, a
+// valgrind and its guest, a nested sweep, a bazel build) and sets Interrupted(); a second one
+// kills that group. The caller checks Interrupted() after each run, keeps what it has, and exits
+// with kInterruptedExit. Temporary files registered with RemoveAtExit go at exit either way.
+inline constexpr int kInterruptedExit = 130;
+void InstallInterruptHandlers();
+bool Interrupted();
+// Which signal interrupted us ("SIGINT", "SIGTERM"), "" when none.
+const char* InterruptName();
+void RemoveAtExit(const std::string& path);
+
 // Last non-empty line of a program's output (where benchmarks put their JSON record or error).
 std::string LastLine(const std::string& s);
 

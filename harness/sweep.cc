@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/allocator_probe.h"
+#include "harness/csv.h"
 #include "harness/interleave.h"
 #include "harness/machine.h"
 #include "harness/result.h"
@@ -55,7 +56,11 @@ constexpr const char* kUsage = R"(usage: sweep [options]
   --quick             smoke-sized grid for CI (fewer points, short runs, 3 rounds)
   --instructions      also measure instructions/op once per variant and point (callgrind)
   --timeout SEC       time limit of one benchmark run (default 120)
-  --out FILE          where to write the result (default results/sweep-<time>.json in the tree)
+  --out FILE          where to write the result (default results/sweep-<time>-<pid>.json in the
+                      tree). With the gbench workload, Google Benchmark's own JSON of every
+                      variant (all rounds, as repetitions) is kept beside it as
+                      <out without .json>.gbench-<variant>.json, for compare.py
+  --csv FILE          also write one CSV row per point there (medians, intervals, instr/op, RSS)
   --record            also store the result as baselines/<commit>/<machine>.json
                       ($HAKMEM_LAB_BASELINES/<commit>/<machine>.json when that is set)
   --allow-dirty       with --record: accept a tree with uncommitted changes
@@ -80,11 +85,15 @@ struct Options {
   bool rounds_set = false, quick = false, instructions = false, record = false;
   bool allow_dirty = false, force = false;
   int timeout_sec = 120;
-  std::string out, profiles;
+  std::string out, profiles, csv;
   uint64_t seed = 1;
 };
 
 [[noreturn]] void Die(int code, const std::string& msg) {
+  if (lab::Interrupted()) {  // a check failed because its run was interrupted
+    fmt::print(stderr, "sweep: interrupted ({}) before measuring; nothing written\n", lab::InterruptName());
+    std::exit(lab::kInterruptedExit);
+  }
   fmt::print(stderr, "sweep: {}\n", msg);
   std::exit(code);
 }
@@ -137,6 +146,8 @@ Options Parse(int argc, char** argv) {
       o.timeout_sec = int(ParseInt(value(), "--timeout", 1, 86400));
     } else if (a == "--out") {
       o.out = value();
+    } else if (a == "--csv") {
+      o.csv = lab::UserPath(value());
     } else if (a == "--profiles") {
       o.profiles = lab::UserPath(value());
     } else if (a == "--record") {
@@ -346,6 +357,7 @@ double CallgrindTotal(const std::vector<std::string>& argv, const std::vector<st
                       int timeout_sec, std::string* err, const std::string& keep_as = "",
                       const std::string& preload = "") {
   const std::string out = fmt::format("/tmp/hakmem-sweep-cg.{}", getpid());
+  lab::RemoveAtExit(out);  // an interrupted valgrind leaves it behind
   std::vector<std::string> args = {"/usr/bin/valgrind", "--tool=callgrind", "--callgrind-out-file=" + out};
   args.insert(args.end(), opts.begin(), opts.end());
   args.insert(args.end(), argv.begin(), argv.end());
@@ -418,6 +430,7 @@ std::string Trim(std::string s) {
 
 int main(int argc, char** argv) {
   Options o = Parse(argc, argv);
+  lab::InstallInterruptHandlers();
   const std::string ws_dir = Workspace();
   if (ws_dir.empty() && (o.out.empty() || o.record)) {
     Die(2, "run me with `bazel run //harness:sweep` (BUILD_WORKSPACE_DIRECTORY is unset), or give --out and no --record");
@@ -509,7 +522,11 @@ int main(int argc, char** argv) {
   {
     std::string why;
     if (!lab::CheckWritable(out, &why)) Die(2, "--out " + why);
+    if (!o.csv.empty() && !lab::CheckWritable(o.csv, &why)) Die(2, "--csv " + why);
   }
+  // Google Benchmark's raw output per variant, all rounds as repetitions (compare.py reads it).
+  std::map<std::string, json> gbench_raw;
+  const std::string out_stem = out.size() > 5 && out.substr(out.size() - 5) == ".json" ? out.substr(0, out.size() - 5) : out;
   const std::string baseline_dir = lab::BaselineRoot(ws_dir) + "/" + result.commit;
   const std::string baseline_path = baseline_dir + "/" + result.machine.fingerprint + ".json";
   if (o.record && !o.force && access(baseline_path.c_str(), F_OK) == 0) {
@@ -608,11 +625,16 @@ int main(int argc, char** argv) {
   };
   auto fail = [&](const std::string& why) {
     result.complete = false;
+    if (lab::Interrupted()) {  // the run failed because we were interrupted: say that, once
+      result.incomplete_reason = fmt::format("interrupted ({}) after {} of {} runs", lab::InterruptName(), done, total);
+      return;
+    }
     result.incomplete_reason = why;
     fmt::print(stderr, "sweep: {}\n", why);
   };
 
   std::mt19937_64 rng(o.seed);
+  if (lab::Interrupted()) fail("interrupted");  // during the checks above
   for (int round = 0; round < o.rounds && result.complete; ++round) {
     for (const auto& g : grid) {
       for (const auto& v : lab::ShuffledRound(o.variants, rng)) {
@@ -635,6 +657,13 @@ int main(int argc, char** argv) {
           if (ctx.value("allocator", "") != expect || ctx.value("owns_malloc", "") != "true") {
             fail(fmt::format("gbench variant {}: malloc is served by {}, not {}", v, ctx.value("allocator", "?"), expect));
             break;
+          }
+          json& raw = gbench_raw[v];
+          if (raw.is_null()) raw = {{"context", d["context"]}, {"benchmarks", json::array()}};
+          for (json b : d["benchmarks"]) {
+            b["repetition_index"] = round;
+            b["repetitions"] = o.rounds;
+            raw["benchmarks"].push_back(b);
           }
           size_t n_bench = 0;
           for (const auto& b : d["benchmarks"]) {
@@ -819,6 +848,15 @@ int main(int argc, char** argv) {
   std::string err;
   const std::string text = lab::ToJson(result).dump(1) + "\n";
   if (!lab::WriteFileAtomic(out, text, &err)) Die(3, err);
+  for (const auto& [v, raw] : gbench_raw) {
+    if (!lab::WriteFileAtomic(out_stem + ".gbench-" + v + ".json", raw.dump(1) + "\n", &err)) Die(3, err);
+  }
+  if (!o.csv.empty() && !lab::WriteFileAtomic(o.csv, lab::ResultCsv(result), &err)) Die(3, err);
+  if (lab::Interrupted()) {
+    fmt::print(stderr, "sweep: {}; the partial result ({} points) is kept at {}, marked incomplete, never recorded\n",
+               result.incomplete_reason, result.points.size(), out);
+    return lab::kInterruptedExit;
+  }
   fmt::print("result: {}{}\n", out, result.complete ? "" : " (INCOMPLETE)");
   if (!result.complete) {
     if (o.record) fmt::print(stderr, "sweep: not recorded as a baseline: the result is incomplete\n");

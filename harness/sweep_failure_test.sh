@@ -4,7 +4,10 @@
 #   - the sweep exits 3 and names the point, the variant and why;
 #   - the points measured before the failure are kept in a result marked incomplete;
 #   - with --record nothing is recorded as a baseline;
-#   - a hang is ended by --timeout.
+#   - a hang is ended by --timeout;
+#   - Ctrl-C (SIGINT to the sweep alone, as a terminal's reaches it: children run in their own
+#     process groups) ends the running benchmark, keeps a partial result marked incomplete,
+#     prints one line and exits 130.
 # And two sweeps recording the same commit at once: one baseline, complete, and the loser says so.
 set -uo pipefail
 sweep="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
@@ -28,7 +31,7 @@ make_tree() {  # dir, mode (crash|hang), start number that fails
   cp "$rf/tools/variants.json" "$dir/tools/"
   for p in bench_mt alloc_benchmark; do ln -sf "$rf/harness/$p.e3" "$dir/harness/$p.e3"; done
   local action='kill -SEGV $$'
-  [ "$mode" = hang ] && action='exec sleep 600'
+  [ "$mode" = hang ] && action='echo $$ >"'"$dir"'/hung.pid"; exec sleep 600'
   cat >"$dir/harness/bench_random_mixed.e3" <<EOF
 #!/usr/bin/env bash
 n=\$((\$(cat "$dir/count" 2>/dev/null || echo 0) + 1)); echo \$n >"$dir/count"
@@ -66,6 +69,24 @@ check "hang: exit 3 (got $code) within the limit ($((SECONDS - start)) s)" test 
 check "hang: the reason says timed out" grep -q "timed out after 5s" "$tmp/hang.err"
 check "hang: result marked incomplete" \
   py 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["complete"] is False and "timed out" in r["incomplete_reason"] else 1)' "$tmp/hang.json"
+
+# ---- 2b. Ctrl-C while a benchmark runs ----
+make_tree "$tmp/intr" hang 4
+"$sweep" --variants a=e3@"$tmp/intr" --workloads random_mixed --quick --out "$tmp/intr.json" \
+  >"$tmp/intr.out" 2>"$tmp/intr.err" &
+spid=$!
+for _ in $(seq 1 300); do [ -s "$tmp/intr/hung.pid" ] && break; sleep 0.1; done
+kill -INT "$spid"
+wait "$spid"; code=$?
+child=$(cat "$tmp/intr/hung.pid" 2>/dev/null || echo none)
+sleep 0.2
+check "interrupt: exit 130 (got $code)" test "$code" = 130
+check "interrupt: the running benchmark ($child) is gone" sh -c "! kill -0 $child 2>/dev/null"
+check "interrupt: one line on stderr, saying so" \
+  test "$(grep -v '^\[' "$tmp/intr.err" | wc -l)" = 1 -a "$(grep -c 'interrupted (SIGINT)' "$tmp/intr.err")" = 1
+check "interrupt: the partial result is kept, marked incomplete" \
+  py 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["complete"] is False and r["incomplete_reason"].startswith("interrupted (SIGINT)") and r["points"] else 1)' "$tmp/intr.json"
+check "interrupt: no temporary file of the sweep is left" test -z "$(ls /tmp/hakmem-sweep-cg.$spid 2>/dev/null)"
 
 # ---- 3. two sweeps recording the same commit at once ----
 for i in 1 2; do
