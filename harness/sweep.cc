@@ -68,6 +68,8 @@ constexpr const char* kUsage = R"(usage: sweep [options]
   --profiles DIR      with --instructions: keep every callgrind profile in DIR/<variant>/
                       (<workload>_<label>.callgrind, fastpath_<mode>.callgrind) for root-cause reports
   --seed N            shuffling seed (default 1)
+  --commit SHA        the commit the measured binaries were built from, when they come from
+                      another tree (LABEL=CONFIG@DIR; //tools:backfill); default: this tree's HEAD
   --print-machine     print this machine's metadata (JSON, with its fingerprint) and exit
   -h, --help          this text
 Exit status: 0 done, 2 bad input, 3 a benchmark failed (a partial result is still written,
@@ -85,7 +87,7 @@ struct Options {
   bool rounds_set = false, quick = false, instructions = false, record = false;
   bool allow_dirty = false, force = false;
   int timeout_sec = 120;
-  std::string out, profiles, csv;
+  std::string out, profiles, csv, commit;
   uint64_t seed = 1;
 };
 
@@ -161,6 +163,11 @@ Options Parse(int argc, char** argv) {
       fmt::print("{}\n", json{{"fingerprint", m.fingerprint}, {"cpu_model", m.cpu_model}, {"cores", m.cores},
                                {"kernel", m.kernel}, {"libc", m.libc}}.dump());
       std::exit(0);
+    } else if (a == "--commit") {
+      o.commit = value();
+      if (o.commit.size() != 40 || o.commit.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        Die(2, "--commit needs a full 40-hex commit id, got '" + o.commit + "'");
+      }
     } else if (a == "--seed") {
       o.seed = uint64_t(ParseInt(value(), "--seed", 0, 1L << 40));
     } else if (a == "--peer") {
@@ -505,6 +512,11 @@ int main(int argc, char** argv) {
   if (!ws_dir.empty()) {
     result.commit = Trim(Run({"/usr/bin/git", "-C", ws_dir, "rev-parse", "HEAD"}, 30).out);
     result.dirty = !Trim(Run({"/usr/bin/git", "-C", ws_dir, "status", "--porcelain", "--untracked-files=no"}, 30).out).empty();
+  }
+  if (!o.commit.empty()) {
+    if (o.record) Die(2, "--commit goes without --record (//tools:backfill stores what it measures)");
+    result.commit = o.commit;  // binaries of another tree: their commit, never this tree's state
+    result.dirty = false;
   }
   if (result.commit.empty()) result.commit = "unknown";
   result.bazel_version = Trim(Run({"/usr/bin/dpkg-query", "-W", "-f=${Package} ${Version}", "bazel-bootstrap"}, 30).out);
