@@ -428,7 +428,7 @@ def build_history_report(store, states, results, routes, summary, out_dir, peers
             run_header(res + ([peers] if peers is not None else []),
                        "Every number below was measured by <code>bazel run //tools:history%s</code>; each state is a "
                        "build configuration of <code>allocator/variants.bzl</code>." % (" -- --quick" if quick else "")),
-            '<p id="headline">%d of %d points regressed over %d gated step(s).</p>' % (n_reg, n_points,
+            '<p id="headline">%d of %d points regressed (summed over %d gated step(s)).</p>' % (n_reg, n_points,
                                                                                        len(summary["steps"])),
             "<h2>States and gate verdicts</h2>",
             _table(["state", "commit", "date", "title", "random_mixed (geo-mean ops/s)", "vs previous", "gate vs previous",

@@ -117,7 +117,7 @@ class HistoryPageTest(Fixtures):
         self.assertEqual(report.points_headline(verdict(pts)),
                          "3 of 4 points regressed (throughput 1, instructions 1, memory (RSS) 1)")
         _, page = self.history(verdict(pts), os.path.join(self.tmp, "out"))
-        self.assertIn("3 of 4 points regressed over 1 gated step(s).", page)
+        self.assertIn("3 of 4 points regressed (summed over 1 gated step(s)).", page)
         self.assertIn("3 of 4 points regressed (throughput 1", page)
         self.assertNotIn("FAIL: 3 regression(s)", page)
 

@@ -1,5 +1,4 @@
 """The result reader reads what C++ wrote (v1 and v2), and refuses broken files in one line."""
-import copy
 import json
 import os
 import statistics
