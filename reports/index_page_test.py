@@ -11,9 +11,9 @@ import tempfile
 import unittest
 
 import labdata
+import labtest
 import report
 
-FIX = os.path.join(os.environ.get("TEST_SRCDIR", ""), "hakmem_lab", "ci", "testdata")
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -23,8 +23,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 class IndexPageTest(unittest.TestCase):
     def setUp(self):
         self.out = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
-        base = labdata.load_result(os.path.join(FIX, "clear_regression.base.json"))
-        head = labdata.load_result(os.path.join(FIX, "clear_regression.head.json"))
+        base = labdata.load_result(labtest.fixture("clear_regression.base.json"))
+        head = labdata.load_result(labtest.fixture("clear_regression.head.json"))
         states = [{"name": "e1", "commit": "baaf815c9", "date": "2025-11-12", "title": "E1"},
                   {"name": "e2", "commit": "5eabb89ad9", "date": "2025-11-12", "title": "E2"}]
         for r, s in zip((base, head), states):
@@ -33,7 +33,9 @@ class IndexPageTest(unittest.TestCase):
                 p["variant"] = s["name"]
             r["fastpath_instructions"] = {s["name"]: {"malloc_hit": 20, "free_hit": 31}}
         verdict = {"exit_code": 1, "headline": "FAIL: 4 regression(s)", "regressions": 4, "improvements": 0,
-                   "points": [{"point": "random_mixed ws=128", "time": "REGRESSION", "instructions": "ok"}]}
+                   "points": [{"point": "random_mixed ws=128", "workload": "random_mixed", "label": "ws=128",
+                               "time": "REGRESSION", "instructions": "ok", "peak_rss": {"verdict": "ok"},
+                               "rss_after_free": {"verdict": "ok"}}]}
         summary = {"machine": base["machine"], "headline_ops": [40e6, 32e6], "change_points": ["e2"],
                    "steps": [{"from": "e1", "to": "e2", "verdict": verdict}]}
         routes = {"e1": {"free_header_fast": 50, "free_ss_hit": 50}, "e2": {"free_header_fast": 49, "free_ss_hit": 51}}
@@ -69,6 +71,7 @@ window.addEventListener('load', function () {
                       re.findall(r'data-broken="([^"]*)"', dom.stdout))
         self.assertIn('data-images="%d"' % len(srcs), dom.stdout)
         self.assertIn("HAKMEM history", dom.stdout)
+        self.assertIn('id="run-kind">full<', dom.stdout)
 
         shots = os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR", self.out)
         shot = os.path.join(shots, "index.png")

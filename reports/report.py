@@ -1,12 +1,14 @@
 """The lab's plots and its static report page (matplotlib, Agg backend: no display needed).
 
 Every function takes already-loaded results (tools/labdata.load_result) and writes PNG files;
-build_history_report() writes reports/out/index.html around them.
+build_history_report() writes the history page around them, build_commit_trend() the per-commit
+trend page, sweep_page() the page of one sweep plot. Every page starts with what it shows: commit,
+date (started_at), machine (cpu model, cores, fingerprint) and run kind. Numbers and verdicts are
+read as C++ wrote them (medians, intervals, the gate's per-point verdicts), never recomputed.
 """
 import html
 import math
 import os
-import statistics
 
 import matplotlib
 
@@ -15,7 +17,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
-from labdata import point_label  # noqa: E402
+import labdata  # noqa: E402
+
+
+# The gate's per-point verdict fields (ci/compare.cc RenderJson) behind each plotted metric.
+METRIC_FIELDS = {"time": ("time",), "instructions": ("instructions",), "memory": ("peak_rss", "rss_after_free")}
+METRIC_NAMES = {"time": "throughput", "instructions": "instructions", "memory": "memory (RSS)"}
 
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
@@ -42,17 +49,22 @@ def _log_ticks(ax, values):
     ax.yaxis.set_minor_locator(NullLocator())
 
 
+YLABELS = {"ops": "throughput (M ops/s, median, 95% CI)", "instr": "instructions per operation (callgrind)",
+           "rss": "peak RSS (KiB, median over rounds)"}
+
+
 def trend_plot(labels, results, out_png, workload="random_mixed", regressed=(), title=None,
                metric="ops"):
     """One line per point of `workload` across the states/commits (x), log scale.
 
-    metric "ops": median ops/s with 95% interval bars; "instr": instructions per operation.
-    `regressed`: x indices of steps the gate failed, drawn as red bands."""
+    metric "ops": median ops/s with 95% interval bars; "instr": instructions per operation;
+    "rss": peak RSS (KiB). `regressed`: x indices of steps whose gate verdict regressed this
+    metric (metric_regressed), drawn as red bands."""
     fig, ax = plt.subplots(figsize=(max(8, 1.25 * len(labels)), 5.2))
     keys = []
     for r in results:
         for p in _points(r, workload):
-            k = point_label(p)
+            k = p["label"]
             if k not in keys:
                 keys.append(k)
     xs = list(range(len(labels)))
@@ -62,14 +74,15 @@ def trend_plot(labels, results, out_png, workload="random_mixed", regressed=(), 
     for ci, key in enumerate(keys):
         ys, lo, hi, xs_used = [], [], [], []
         for x, r in enumerate(results):
-            ps = [p for p in _points(r, workload) if point_label(p) == key]
+            ps = [p for p in _points(r, workload) if p["label"] == key]
             if not ps:
                 continue
             p = ps[0]
-            if metric == "instr":
-                if p.get("instructions_per_op") is None:
+            if metric in ("instr", "rss"):
+                field = "instructions_per_op" if metric == "instr" else "peak_rss_kb"
+                if p.get(field) is None:
                     continue
-                ys.append(p["instructions_per_op"])
+                ys.append(p[field])
                 lo.append(0)
                 hi.append(0)
             else:
@@ -85,18 +98,21 @@ def trend_plot(labels, results, out_png, workload="random_mixed", regressed=(), 
                         label=key)
     for x in regressed:
         ax.axvspan(x - 0.5, x + 0.5, color="#d62728", alpha=0.12, lw=0)
-    if metric != "instr" and all_ys:  # throughput spans decades: log; instructions read better linear
+    if metric == "ops" and all_ys:  # throughput spans decades: log; instructions and RSS read better linear
         ax.set_yscale("log")
         _log_ticks(ax, all_ys)
     ax.set_xticks(xs)
     ax.set_xticklabels(labels, fontsize=8)
-    ax.set_ylabel("instructions per operation (callgrind)" if metric == "instr" else "throughput (M ops/s, median, 95% CI)")
-    ax.set_title(title or ("%s: %s per state" % (workload, "instructions/op" if metric == "instr" else "ops/s")))
+    ax.set_xlabel("state (name, commit, date)")
+    ax.set_ylabel(YLABELS[metric])
+    ax.set_title(title or ("%s: %s per state" % (workload, {"ops": "ops/s", "instr": "instructions/op",
+                                                            "rss": "peak RSS"}[metric])))
     ax.grid(True, which="both", axis="y", alpha=0.3)
     handles, names = ax.get_legend_handles_labels()
     if regressed:
         handles.append(Patch(color="#d62728", alpha=0.12))
-        names.append("step the gate failed")
+        names.append("step the gate found a %s regression" % {"ops": "throughput", "instr": "instructions",
+                                                                "rss": "memory"}[metric])
     if many:  # outside the axes, so no line hides behind it
         ax.legend(handles, names, fontsize=7, title="point", loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=2)
     else:
@@ -123,6 +139,7 @@ def routes_plot(labels, routes, out_png):
         bottoms = [b + v for b, v in zip(bottoms, vals)]
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, fontsize=8)
+    ax.set_xlabel("state (name, commit, date)")
     ax.set_ylabel("share of frees (%)")
     ax.set_ylim(0, 100)
     ax.set_title("Route of each free in bench_random_mixed (ws=1024), per state")
@@ -163,14 +180,15 @@ def sweep_plot(result, out_png, title=None):
 
 
 def ab_plot(base, head, base_variant, head_variant, verdict, out_png, title=None):
-    """The gate's per-point ratios head/base with intervals; failed points in red."""
-    failed = {p["point"] for p in verdict.get("points", []) if p["time"] == "REGRESSION" or p["instructions"] == "REGRESSION"}
-    hp = {(p["workload"], point_label(p)): p for p in head["points"] if p["variant"] == head_variant}
+    """The per-point throughput ratios head/base with intervals; red: the gate's time verdict of
+    the point is a regression (this plot shows throughput only)."""
+    failed = {p["point"] for p in verdict.get("points", []) if metric_verdict(p, "time") == "REGRESSION"}
+    hp = {(p["workload"], p["label"]): p for p in head["points"] if p["variant"] == head_variant}
     rows = []
     for b in base["points"]:
         if b["variant"] != base_variant:
             continue
-        key = (b["workload"], point_label(b))
+        key = (b["workload"], b["label"])
         if key not in hp:
             continue
         h = hp[key]
@@ -189,19 +207,21 @@ def ab_plot(base, head, base_variant, head_variant, verdict, out_png, title=None
     ax.set_yticks(list(ys))
     ax.set_yticklabels([r[0] for r in rows], fontsize=8)
     ax.set_xlabel("head / base throughput (median ratio, interval from the 95% CIs)")
-    ax.set_title(title or ("A/B: %s -> %s (red: the gate failed the point)" % (base_variant, head_variant)))
+    ax.set_ylabel("point")
+    ax.set_title(title or ("A/B: %s -> %s (red: the gate found a throughput regression)" % (base_variant, head_variant)))
     ax.invert_yaxis()
     ax.grid(True, axis="x", alpha=0.3)
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)
     plt.close(fig)
-    return out_png
+    return out_png, colors
 
 
-def _table(headers, rows):
+def _table(headers, rows, row_ids=None):
     out = ["<table><tr>" + "".join("<th>%s</th>" % html.escape(h) for h in headers) + "</tr>"]
-    for r in rows:
-        out.append("<tr>" + "".join("<td>%s</td>" % c for c in r) + "</tr>")
+    for i, r in enumerate(rows):
+        rid = ' id="%s"' % row_ids[i] if row_ids else ""
+        out.append("<tr%s>" % rid + "".join("<td>%s</td>" % c for c in r) + "</tr>")
     out.append("</table>")
     return "\n".join(out)
 
@@ -210,11 +230,108 @@ PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}}
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px}}
-th{{background:#f0f0f0}}.bad{{color:#c00;font-weight:bold}}.good{{color:#070}}img{{max-width:100%;border:1px solid #eee}}</style>
+th{{background:#f0f0f0}}.bad{{color:#c00;font-weight:bold}}.good{{color:#070}}img{{max-width:100%;border:1px solid #eee}}
+.runinfo{{background:#f6f6f6;border:1px solid #ddd;padding:6px 10px;font-size:13px}}
+.runinfo b{{display:inline-block;min-width:6em}}</style>
 </head><body>
 {body}
 </body></html>
 """
+
+
+def _distinct(values):
+    out = []
+    for v in values:
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def run_header(results, what=None):
+    """The page's first block: commit(s), date(s) (started_at), machine and run kind of `results`.
+    Several results with different values list each value once."""
+    infos = [labdata.result_info(r) for r in results]
+
+    def show(key, shorten=None):
+        vals = _distinct(i[key] for i in infos)
+        shown = [shorten(v) if shorten else v for v in vals]
+        if len(shown) > 4:
+            shown = shown[:2] + ["...", shown[-1]]
+        return html.escape(", ".join(str(v) for v in shown))
+    fps = _distinct(i["fingerprint"] for i in infos)
+    machines = "; ".join("%s, %s cores (fingerprint %s)" % (html.escape(str(i["cpu_model"])), html.escape(str(i["cores"])),
+                                                          html.escape(i["fingerprint"]))
+                         for i in [next(x for x in infos if x["fingerprint"] == fp) for fp in fps])
+    lines = ['<div class="runinfo" id="runinfo">']
+    if what:
+        lines.append("<div>%s</div>" % what)
+    lines += ['<div><b>commit</b> <span id="run-commit">%s</span></div>' % show("commit"),
+              '<div><b>date</b> <span id="run-date">%s</span> (started_at)</div>' % show("started_at"),
+              '<div><b>machine</b> <span id="run-machine">%s</span></div>' % machines,
+              '<div><b>run kind</b> <span id="run-kind">%s</span></div>' % show("run_kind"),
+              "</div>"]
+    return "\n".join(lines)
+
+
+def metric_verdict(point, metric):
+    """The gate's verdict of one point for `metric` (time, instructions, memory): REGRESSION when
+    any of the metric's fields regressed, else improvement / inconclusive / ok."""
+    vals = []
+    for field in METRIC_FIELDS[metric]:
+        v = point.get(field)
+        vals.append(v.get("verdict") if isinstance(v, dict) else v)
+    for word in ("REGRESSION", "improvement", "inconclusive"):
+        if word in vals:
+            return word
+    return "ok"
+
+
+def metric_regressed(verdict, metric, workload=None):
+    """True when the gate verdict has at least one point (of `workload`, if given) whose `metric`
+    verdict is a regression."""
+    return any(metric_verdict(p, metric) == "REGRESSION" for p in (verdict or {}).get("points", [])
+               if workload is None or p.get("workload") == workload)
+
+
+def points_headline(verdict):
+    """'3 of 12 points regressed (throughput 2, instructions 1), 1 improved': counts of points,
+    from the gate's per-point verdicts."""
+    pts = verdict.get("points", [])
+    reg = [p for p in pts if any(metric_verdict(p, m) == "REGRESSION" for m in METRIC_FIELDS)]
+    imp = [p for p in pts if p not in reg and any(metric_verdict(p, m) == "improvement" for m in METRIC_FIELDS)]
+    text = "%d of %d point%s regressed" % (len(reg), len(pts), "" if len(pts) == 1 else "s")
+    if reg:
+        kinds = ["%s %d" % (METRIC_NAMES[m], n) for m in METRIC_FIELDS
+                 for n in [sum(1 for p in reg if metric_verdict(p, m) == "REGRESSION")] if n]
+        text += " (%s)" % ", ".join(kinds)
+    if imp:
+        text += ", %d improved" % len(imp)
+    fp = [f for f in verdict.get("fastpath", []) if f.get("verdict") == "REGRESSION"]
+    if fp:
+        text += "; fast path regressed (%s)" % ", ".join(f.get("metric", "?") for f in fp)
+    missing = verdict.get("missing_in_head") or []
+    if missing:
+        text += "; %d point%s missing in head" % (len(missing), "" if len(missing) == 1 else "s")
+    return text
+
+
+def remove_stale_pngs(out_dir, written):
+    """Deletes the *.png files of `out_dir` (not below it) that this run did not write."""
+    keep = {os.path.abspath(p) for p in written}
+    removed = []
+    for name in sorted(os.listdir(out_dir)):
+        path = os.path.abspath(os.path.join(out_dir, name))
+        if name.endswith(".png") and os.path.isfile(path) and path not in keep:
+            os.unlink(path)
+            removed.append(path)
+    return removed
+
+
+def _write_page(path, title, body):
+    with open(path + ".tmp", "w") as f:
+        f.write(PAGE.format(title=html.escape(title), body="\n".join(body)))
+    os.replace(path + ".tmp", path)
+    return path
 
 
 def merge_results(parts):
@@ -225,111 +342,278 @@ def merge_results(parts):
     return out
 
 
+def history_out_dir(workspace, run_kind):
+    """Where the history page of a run kind goes: reports/out/ (full), reports/out/quick/ (quick)."""
+    return os.path.join(workspace, "reports", "out", *(["quick"] if run_kind == "quick" else []))
+
+
 def build_history_report(store, states, results, routes, summary, out_dir, peers=None):
-    """reports/out/index.html with every plot of the history replay (files relative to it).
+    """<out_dir>/index.html with every plot of the history replay (files relative to it); the
+    *.png of out_dir this run did not write are deleted. history writes full runs to
+    reports/out/ and quick runs to reports/out/quick/.
 
     `peers`: a result with the same workloads on the peer allocators, measured in the same run."""
     os.makedirs(out_dir, exist_ok=True)
     labels = ["%s\n%s\n%s" % (v["name"], v["commit"][:10], v["date"]) for v in states]
     step_verdicts = {s["to"]: s["verdict"] for s in summary["steps"]}
-    regressed = [i for i, v in enumerate(states) if step_verdicts.get(v["name"], {}).get("exit_code") == 1]
     res = [results[v["name"]] for v in states]
-    trend_plot(labels, res, os.path.join(out_dir, "trend_random_mixed.png"), "random_mixed", regressed,
-               "bench_random_mixed throughput per state of the history (working sets ws)")
-    trend_plot(labels, res, os.path.join(out_dir, "trend_instructions.png"), "random_mixed", regressed,
-               "bench_random_mixed instructions per operation per state", metric="instr")
-    trend_plot(labels, res, os.path.join(out_dir, "trend_size_sweep.png"), "size_sweep", regressed,
-               "Size sweep throughput per state (object sizes)")
-    routes_plot(labels, [routes[v["name"]] for v in states], os.path.join(out_dir, "routes.png"))
+    kinds = _distinct(r["run_kind"] for r in res)
+    if len(kinds) > 1:
+        raise labdata.LabError("the history mixes run kinds (%s): one page shows one kind" % ", ".join(kinds))
+
+    def bands(metric, workload="random_mixed"):
+        return [i for i, v in enumerate(states) if metric_regressed(step_verdicts.get(v["name"]), metric, workload)]
+
+    def steps_text(metric, workload="random_mixed"):
+        xs = bands(metric, workload)
+        names = ", ".join("%s -> %s" % (states[i - 1]["name"], states[i]["name"]) for i in xs if i > 0)
+        return ('<p class="bands" data-metric="%s">Red bands: steps whose gate verdict has a %s regression in %s: %s.</p>'
+                % (metric, METRIC_NAMES[metric], workload, html.escape(names) if names else "none"))
+    written = []
+    written.append(trend_plot(labels, res, os.path.join(out_dir, "trend_random_mixed.png"), "random_mixed",
+                              bands("time"), "bench_random_mixed throughput per state of the history (working sets ws)"))
+    written.append(trend_plot(labels, res, os.path.join(out_dir, "trend_instructions.png"), "random_mixed",
+                              bands("instructions"), "bench_random_mixed instructions per operation per state",
+                              metric="instr"))
+    has_rss = any(p.get("peak_rss_kb") is not None for r in res for p in _points(r, "random_mixed"))
+    if has_rss:
+        written.append(trend_plot(labels, res, os.path.join(out_dir, "trend_rss.png"), "random_mixed", bands("memory"),
+                                  "bench_random_mixed peak RSS per state", metric="rss"))
+    has_sweep = any(_points(r, "size_sweep") for r in res)
+    if has_sweep:
+        written.append(trend_plot(labels, res, os.path.join(out_dir, "trend_size_sweep.png"), "size_sweep",
+                                  bands("time", "size_sweep"), "Size sweep throughput per state (object sizes)"))
+    written.append(routes_plot(labels, [routes[v["name"]] for v in states], os.path.join(out_dir, "routes.png")))
     # A/B of the step the gate failed on most points (the regression), or of the first step.
     ab_png = None
     failed = [s for s in summary["steps"] if s["verdict"]["exit_code"] == 1]
     first = max(failed, key=lambda s: s["verdict"]["regressions"]) if failed else (
         summary["steps"][0] if summary["steps"] else None)
     if first:
-        ab_png = ab_plot(results[first["from"]], results[first["to"]], first["from"], first["to"], first["verdict"],
-                         os.path.join(out_dir, "ab_%s_%s.png" % (first["from"], first["to"])))
+        ab_png, _ = ab_plot(results[first["from"]], results[first["to"]], first["from"], first["to"], first["verdict"],
+                            os.path.join(out_dir, "ab_%s_%s.png" % (first["from"], first["to"])))
+        written.append(ab_png)
     sweep_png = None
     if peers is not None:
         names = [n for n in ("phase7", "e2", "e3") if n in results]
         both = merge_results([results[n] for n in names] + [peers])
-        if any(p["workload"] == "size_sweep" for p in both["points"]):
+        if names and any(p["workload"] == "size_sweep" for p in both["points"]):
             same_run = all(results[n]["started_at"] == peers["started_at"] for n in names)
             sweep_png = sweep_plot(both, os.path.join(out_dir, "sweep_peers.png"),
                                    "Size sweep: %s and the peers, %s" % (", ".join(names), "measured in one interleaved run"
                                                                          if same_run else "peers measured in a separate run"))
+            written.append(sweep_png)
     rows = []
     series = summary["headline_ops"]
+    n_points = n_reg = 0
     for i, v in enumerate(states):
         verdict = step_verdicts.get(v["name"])
-        cls = "" if verdict is None else ("bad" if verdict["exit_code"] == 1 else "good")
+        cell = ""
+        if verdict is not None:
+            cls = "bad" if verdict["exit_code"] == 1 else "good"
+            cell = '<span class="%s">%s</span> (gate exit %d)' % (cls, html.escape(points_headline(verdict)),
+                                                                  verdict["exit_code"])
+            n_points += len(verdict.get("points", []))
+            n_reg += sum(1 for p in verdict.get("points", []) if any(
+                metric_verdict(p, m) == "REGRESSION" for m in METRIC_FIELDS))
         rows.append([html.escape(v["name"]), html.escape(v["commit"]), html.escape(v["date"]), html.escape(v["title"]),
-                     "%.1fM" % (series[i] / 1e6), "" if i == 0 else "x%.2f" % (series[i] / series[i - 1]),
-                     "" if verdict is None else '<span class="%s">%s</span>' % (cls, html.escape(verdict["headline"])),
+                     "%.1fM" % (series[i] / 1e6), "" if i == 0 else "x%.2f" % (series[i] / series[i - 1]), cell,
                      "change point" if v["name"] in summary["change_points"] else ""])
     fp_rows = []
     for v in states:
         fp = results[v["name"]].get("fastpath_instructions", {}).get(v["name"], {})
         fp_rows.append([html.escape(v["name"]), "%s" % fp.get("malloc_hit", "-"), "%s" % fp.get("free_hit", "-")])
-    m = summary["machine"]
-    body = ["<h1>HAKMEM history, measured on this machine</h1>",
-            "<p>Machine: %s, %s cores, %s, %s (fingerprint %s). Every number below was measured by "
-            "<code>bazel run //tools:history</code>; each state is a build configuration of "
-            "<code>allocator/variants.bzl</code>.</p>" % tuple(html.escape(str(x)) for x in (
-                m["cpu_model"], m["cores"], m["kernel"], m["libc"], m["fingerprint"])),
+    quick = kinds == ["quick"]
+    body = ["<h1>HAKMEM history, measured on this machine%s</h1>" % (" (quick run)" if quick else ""),
+            run_header(res + ([peers] if peers is not None else []),
+                       "Every number below was measured by <code>bazel run //tools:history%s</code>; each state is a "
+                       "build configuration of <code>allocator/variants.bzl</code>." % (" -- --quick" if quick else "")),
+            '<p id="headline">%d of %d points regressed (summed over %d gated step(s)).</p>' % (n_reg, n_points,
+                                                                                       len(summary["steps"])),
             "<h2>States and gate verdicts</h2>",
             _table(["state", "commit", "date", "title", "random_mixed (geo-mean ops/s)", "vs previous", "gate vs previous",
                     "change point"], rows),
-            "<h2>Throughput</h2><img src=\"trend_random_mixed.png\" alt=\"throughput trend\">",
-            "<h2>Instructions per operation</h2><img src=\"trend_instructions.png\" alt=\"instructions trend\">",
-            "<h2>Size sweep per state</h2><img src=\"trend_size_sweep.png\" alt=\"size sweep trend\">",
-            "<h2>Where frees went</h2><p>The seeds' 2025-11-09 finding (\"100% ss_hit, 0% header_fast\") "
-            "is the phase7_broken bar.</p><img src=\"routes.png\" alt=\"route mix\">"]
+            "<h2>Throughput</h2>", steps_text("time"), "<img src=\"trend_random_mixed.png\" alt=\"throughput trend\">",
+            "<h2>Instructions per operation</h2>", steps_text("instructions"),
+            "<img src=\"trend_instructions.png\" alt=\"instructions trend\">"]
+    if has_rss:
+        body += ["<h2>Peak RSS</h2>", steps_text("memory"), "<img src=\"trend_rss.png\" alt=\"peak RSS trend\">"]
+    if has_sweep:
+        body += ["<h2>Size sweep per state</h2>", steps_text("time", "size_sweep"),
+                 "<img src=\"trend_size_sweep.png\" alt=\"size sweep trend\">"]
+    body += ["<h2>Where frees went</h2><p>The seeds' 2025-11-09 finding (\"100% ss_hit, 0% header_fast\") "
+             "is the phase7_broken bar.</p><img src=\"routes.png\" alt=\"route mix\">"]
     if sweep_png:
         body.append("<h2>Every tier against the peers</h2><img src=\"sweep_peers.png\" alt=\"size sweep with peers\">")
     if ab_png:
-        body.append("<h2>A/B of %s -> %s</h2><img src=\"%s\" alt=\"A/B\">" % (
-            html.escape(first["from"]), html.escape(first["to"]), os.path.basename(ab_png)))
+        body.append("<h2>A/B of %s -> %s</h2><p>Red bars: points whose throughput verdict is a regression.</p>"
+                    "<img src=\"%s\" alt=\"A/B\">" % (html.escape(first["from"]), html.escape(first["to"]),
+                                                      os.path.basename(ab_png)))
     body += ["<h2>Fast path (instructions of one tiny hit, callgrind)</h2>",
              _table(["state", "malloc hit", "free hit"], fp_rows)]
-    index = os.path.join(out_dir, "index.html")
-    with open(index + ".tmp", "w") as f:
-        f.write(PAGE.format(title="HAKMEM lab: history", body="\n".join(body)))
-    os.replace(index + ".tmp", index)
+    index = _write_page(os.path.join(out_dir, "index.html"),
+                        "HAKMEM lab: history" + (" (quick)" if quick else ""), body)
+    remove_stale_pngs(out_dir, written)
     return index
 
 
-def build_trend_report(files, results, out_dir):
-    """Trend of an arbitrary directory of results (one series per file, in start-time order)."""
-    os.makedirs(out_dir, exist_ok=True)
+def sweep_page(result, png, page, source=None):
+    """An HTML page around one sweep plot (png, in the same directory) with the run header."""
+    body = ["<h1>Size sweep</h1>",
+            run_header([result], "From <code>%s</code>." % html.escape(source) if source else None),
+            '<img src="%s" alt="size sweep">' % html.escape(os.path.relpath(png, os.path.dirname(os.path.abspath(page))))]
+    return _write_page(page, "HAKMEM lab: size sweep", body)
+
+
+# ---- per-commit trend (reports/trend.py) -------------------------------------------------------
+
+PANELS = [("ops", "throughput (M ops/s, median)", "time"), ("instr", "instructions per operation", "instructions"),
+          ("rss", "peak RSS (KiB)", "memory")]
+PEER_STYLES = ["--", ":", "-.", (0, (5, 1, 1, 1))]
+
+
+def shipped_variant(result):
+    """The variant a per-commit result measured as the shipped build: the first one whose
+    allocator is hakmem (the others, e.g. system, are peers), else the first one."""
+    for v in result["variants"]:
+        if v.get("allocator") == "hakmem":
+            return v["name"]
+    return result["variants"][0]["name"]
+
+
+def _value(p, panel):
+    if panel == "ops":
+        return p["median"] / 1e6
+    return p.get("instructions_per_op" if panel == "instr" else "peak_rss_kb")
+
+
+def commit_trend_plot(entries, workload, out_png, change_points_fn):
+    """One figure for `workload`: three panels (ops/s, instructions/op, peak RSS KiB), x = the
+    entries (commits, in order), one colour per point label. The shipped variant is the solid
+    series; peers (other variants of the same file) are dashed reference lines. Change points of
+    each shipped series are rings; reused measurements hollow squares; red bands: the commit's gate
+    verdict (against its parent) regressed that panel's metric on this workload.
+    Returns (png, {panel: {label: [x indices of change points]}})."""
     labels = []
-    for path, r in zip(files, results):
-        variants = ",".join(v["name"] for v in r["variants"])
-        labels.append("%s\n%s\n%s" % (r["commit"][:10], r["started_at"][:10], variants[:14]))
-    # One variant per file is the common case; with several, plot the first.
-    firsts = []
-    for r in results:
-        v = r["variants"][0]["name"]
-        rr = dict(r)
-        rr["points"] = [p for p in r["points"] if p["variant"] == v]
-        firsts.append(rr)
-    pngs = []
-    for workload in ("random_mixed", "size_sweep"):
-        if any(_points(r, workload) for r in firsts):
-            pngs.append(trend_plot(labels, firsts, os.path.join(out_dir, "trend_%s.png" % workload), workload))
-    if any(p.get("instructions_per_op") for r in firsts for p in r["points"]):
-        pngs.append(trend_plot(labels, firsts, os.path.join(out_dir, "trend_instructions.png"), "random_mixed",
-                               metric="instr"))
-    rows = [[html.escape(os.path.basename(f)), html.escape(r["commit"][:12]), html.escape(r["started_at"]),
-             html.escape(",".join(v["name"] for v in r["variants"])), str(len(r["points"]))]
-            for f, r in zip(files, results)]
-    body = ["<h1>Trend</h1>", _table(["file", "commit", "started", "variants", "points"], rows)]
-    body += ['<img src="%s" alt="%s">' % (os.path.basename(p), os.path.basename(p)) for p in pngs]
-    index = os.path.join(out_dir, "trend.html")
-    with open(index, "w") as f:
-        f.write(PAGE.format(title="HAKMEM lab: trend", body="\n".join(body)))
-    return index, pngs
+    peers = []
+    for e in entries:
+        r, ship = e["result"], e["shipped"]
+        for p in _points(r, workload):
+            if p["label"] not in labels:
+                labels.append(p["label"])
+            if p["variant"] != ship and p["variant"] not in peers:
+                peers.append(p["variant"])
+    fig, axes = plt.subplots(3, 1, figsize=(max(9, 0.9 * len(entries) + 4), 11), sharex=True)
+    xs_all = list(range(len(entries)))
+    cps = {}
+    for ax, (panel, ylabel, metric) in zip(axes, PANELS):
+        cps[panel] = {}
+        drew = False
+        values = []
+        for li, label in enumerate(labels):
+            color = COLORS[li % len(COLORS)]
+            xs, ys, reused = [], [], []
+            for x, e in enumerate(entries):
+                ps = [p for p in _points(e["result"], workload, e["shipped"]) if p["label"] == label]
+                v = _value(ps[0], panel) if ps else None
+                if v is not None and v > 0:
+                    xs.append(x)
+                    ys.append(v)
+                    if e.get("reused_from"):
+                        reused.append((x, v))
+            if xs:
+                drew = True
+                values += ys
+                ax.plot(xs, ys, "-o", color=color, ms=5, label=label)
+                if reused:
+                    ax.plot([x for x, _ in reused], [y for _, y in reused], "s", ms=10, mfc="none", mec="k")
+                found = [xs[i] for i in change_points_fn(ys)]
+                if found:
+                    cps[panel][label] = found
+                    ax.plot(found, [ys[xs.index(x)] for x in found], "o", ms=16, mfc="none", mec=color, mew=2)
+            for pi, peer in enumerate(peers):
+                pxs, pys = [], []
+                for x, e in enumerate(entries):
+                    ps = [p for p in _points(e["result"], workload, peer) if p["label"] == label]
+                    v = _value(ps[0], panel) if ps else None
+                    if v is not None and v > 0:
+                        pxs.append(x)
+                        pys.append(v)
+                if pxs:
+                    drew = True
+                    values += pys
+                    ax.plot(pxs, pys, linestyle=PEER_STYLES[pi % len(PEER_STYLES)], color=color, alpha=0.6, lw=1.2)
+        for x, e in enumerate(entries):
+            if metric_regressed(e.get("verdict"), metric, workload):
+                ax.axvspan(x - 0.5, x + 0.5, color="#d62728", alpha=0.12, lw=0)
+        if panel == "ops" and drew:
+            ax.set_yscale("log")
+            _log_ticks(ax, values)
+        ax.set_ylabel(ylabel)
+        ax.set_xlabel("commit (topological order; short sha, date)")
+        ax.set_title("%s: %s per commit" % (workload, ylabel.split(" (")[0]))
+        ax.grid(True, which="both", axis="y", alpha=0.3)
+        if not drew:
+            ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center", va="center", color="#888")
+    # Legend: colours are point labels, line styles variants; markers explained.
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color=COLORS[i % len(COLORS)], marker="o", label=lab) for i, lab in enumerate(labels)]
+    handles.append(Line2D([], [], color="k", ls="-", label=entries[-1]["shipped"] + " (shipped)"))
+    handles += [Line2D([], [], color="k", ls=PEER_STYLES[i % len(PEER_STYLES)], alpha=0.6, label=peer + " (peer)")
+                for i, peer in enumerate(peers)]
+    handles.append(Line2D([], [], marker="o", ms=12, mfc="none", mec="k", ls="", label="change point"))
+    handles.append(Line2D([], [], marker="s", ms=9, mfc="none", mec="k", ls="", label="reused measurement"))
+    handles.append(Patch(color="#d62728", alpha=0.12, label="gate vs parent: this metric regressed"))
+    axes[0].legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    axes[-1].set_xticks(xs_all)
+    axes[-1].set_xticklabels([e["tick"] for e in entries], fontsize=7, rotation=60, ha="right")
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=100)
+    plt.close(fig)
+    return out_png, cps
 
 
-def median_of(p):
-    return statistics.median(p["samples"])
+def build_commit_trend(entries, out_dir, machine, kind, change_points_fn):
+    """<out_dir>/trend.html and one trend_<workload>.png per workload; *.png of out_dir this run
+    did not write are deleted.
+
+    entries, in x order: {"commit", "date", "on_head", "tick", "result", "path", "shipped",
+    "reused_from" (sha or None), "gate_path" (or None), "verdict" (the loaded gate JSON or None)}."""
+    os.makedirs(out_dir, exist_ok=True)
+    workloads = _distinct(p["workload"] for e in entries for p in e["result"]["points"])
+    written, all_cps = [], {}
+    for w in workloads:
+        png, cps = commit_trend_plot(entries, w, os.path.join(out_dir, "trend_%s.png" % w), change_points_fn)
+        written.append(png)
+        all_cps[w] = cps
+    rows, ids = [], []
+    for x, e in enumerate(entries):
+        cp = ["%s %s (%s)" % (w, lab, {"ops": "ops/s", "instr": "instructions", "rss": "RSS"}[panel])
+              for w in workloads for panel, by in all_cps[w].items() for lab, xs in by.items() if x in xs]
+        if e.get("verdict") is not None:
+            v = e["verdict"]
+            cls = "bad" if v.get("exit_code") == 1 else "good"
+            gate = '<a href="%s">%s</a>: <span class="%s">%s</span> (gate exit %s)' % (
+                html.escape(os.path.relpath(e["gate_path"], out_dir)), html.escape(os.path.basename(e["gate_path"])),
+                cls, html.escape(points_headline(v)), html.escape(str(v.get("exit_code"))))
+        else:
+            gate = "no gate verdict stored"
+        rows.append([str(x), '<a href="%s"><code>%s</code></a>' % (html.escape(os.path.relpath(e["path"], out_dir)),
+                                                                  html.escape(e["commit"][:10])),
+                     html.escape(e["date"]), "" if e["on_head"] else "<b>not reachable from HEAD</b>",
+                     html.escape(e["result"]["started_at"]), html.escape(e["shipped"]),
+                     "reused from %s" % html.escape(e["reused_from"][:10]) if e.get("reused_from") else "", gate,
+                     html.escape("; ".join(cp))])
+        ids.append("x%d" % x)
+    results = [e["result"] for e in entries]
+    body = ["<h1>Per-commit trend: machine %s, %s runs</h1>" % (html.escape(machine), html.escape(kind)),
+            run_header(results, "%d commit(s) of the store's <code>commits</code> series, in topological order "
+                                "(commits not reachable from HEAD last)." % len(entries)),
+            "<h2>Commits</h2>",
+            _table(["x", "commit", "date", "", "measured (started_at)", "shipped variant", "measurement",
+                    "gate verdict against the parent", "change points"], rows, ids)]
+    for w, png in zip(workloads, written):
+        body.append('<h2>%s</h2><img src="%s" alt="%s trend">' % (html.escape(w), os.path.basename(png), html.escape(w)))
+    index = _write_page(os.path.join(out_dir, "trend.html"), "HAKMEM lab: trend %s %s" % (machine, kind), body)
+    remove_stale_pngs(out_dir, written)
+    return index, written

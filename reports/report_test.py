@@ -1,15 +1,14 @@
-"""The plots render from real result files, and the pages reference only images that exist."""
+"""The plots render from result files; every page says what it shows (commit, date, machine, run
+kind); headlines count points; each metric's colours follow that metric's verdict; stale pictures go."""
 import copy
-import json
 import os
 import re
 import tempfile
 import unittest
 
 import labdata
+import labtest
 import report
-
-FIX = os.path.join(os.environ.get("TEST_SRCDIR", ""), "hakmem_lab", "ci", "testdata")
 
 
 def png_ok(path):
@@ -18,93 +17,136 @@ def png_ok(path):
     return head == b"\x89PNG\r\n\x1a\n" and os.path.getsize(path) > 5000
 
 
-class ReportTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp()
-        self.base = labdata.load_result(os.path.join(FIX, "clear_regression.base.json"))
-        self.head = labdata.load_result(os.path.join(FIX, "clear_regression.head.json"))
+def gate_point(label, time="ok", instructions="ok", peak="ok", after="ok", workload="random_mixed"):
+    return {"point": "%s %s" % (workload, label), "workload": workload, "label": label, "time": time,
+            "instructions": instructions, "peak_rss": {"base_kb": 1, "head_kb": 1, "verdict": peak},
+            "rss_after_free": {"base_kb": 1, "head_kb": 1, "verdict": after}}
 
+
+def verdict(points, exit_code=None):
+    reg = sum(1 for p in points if "REGRESSION" in (p["time"], p["instructions"], p["peak_rss"]["verdict"],
+                                                   p["rss_after_free"]["verdict"]))
+    return {"exit_code": (1 if reg else 0) if exit_code is None else exit_code, "headline": "FAIL: %d regression(s)" % reg,
+            "regressions": reg, "improvements": 0, "points": points, "fastpath": []}
+
+
+class Fixtures(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+        self.base = labdata.load_result(labtest.fixture("clear_regression.base.json", self.tmp))
+        self.head = labdata.load_result(labtest.fixture("clear_regression.head.json", self.tmp))
+
+    def history(self, step_verdict, out_dir, run_kind="full"):
+        states = [{"name": "e1", "commit": "baaf815c9", "date": "2025-11-12", "title": "E1"},
+                  {"name": "e2", "commit": "5eabb89ad9", "date": "2025-11-12", "title": "E2"}]
+        results = {}
+        for r, s in zip((copy.deepcopy(self.base), copy.deepcopy(self.head)), states):
+            r["variants"][0]["name"] = s["name"]
+            r["run_kind"] = run_kind
+            for p in r["points"]:
+                p["variant"] = s["name"]
+            r["fastpath_instructions"] = {s["name"]: {"malloc_hit": 20, "free_hit": 31}}
+            results[s["name"]] = r
+        summary = {"machine": self.base["machine"], "headline_ops": [40e6, 32e6], "change_points": ["e2"],
+                   "steps": [{"from": "e1", "to": "e2", "verdict": step_verdict}]}
+        routes = {"e1": {"free_header_fast": 50, "free_ss_hit": 50}, "e2": {"free_header_fast": 49, "free_ss_hit": 51}}
+        index = report.build_history_report(out_dir, states, results, routes, summary, out_dir)
+        return index, open(index).read()
+
+
+class PlotTest(Fixtures):
     def test_trend_of_two_commits(self):
         labels = ["base\nf1x\n2026-11-22", "head\nf1x\n2026-11-22"]
-        out = report.trend_plot(labels, [self.base, self.head], os.path.join(self.tmp, "t.png"), regressed=[1])
-        self.assertTrue(png_ok(out))
-        out = report.trend_plot(labels, [self.base, self.head], os.path.join(self.tmp, "i.png"), metric="instr")
-        self.assertTrue(png_ok(out))
+        for metric in ("ops", "instr", "rss"):
+            out = report.trend_plot(labels, [self.base, self.head], os.path.join(self.tmp, metric + ".png"),
+                                    regressed=[1], metric=metric)
+            self.assertTrue(png_ok(out), metric)
 
-    def test_ab_plot_marks_the_failed_points(self):
-        verdict = {"points": [{"point": "random_mixed ws=128", "time": "REGRESSION", "instructions": "ok"}]}
-        out = report.ab_plot(self.base, self.head, "e3", "e3", verdict, os.path.join(self.tmp, "ab.png"))
+    def test_ab_plot_colours_only_throughput_regressions(self):
+        v = {"points": [gate_point("ws=128", time="REGRESSION"), gate_point("ws=256", instructions="REGRESSION"),
+                        gate_point("ws=512", peak="REGRESSION")]}
+        out, colors = report.ab_plot(self.base, self.head, "e3", "e3", v, os.path.join(self.tmp, "ab.png"))
         self.assertTrue(png_ok(out))
+        labels = [p["label"] for p in self.base["points"]]
+        red = [lab for lab, c in zip(labels, colors) if c == "#d62728"]
+        self.assertEqual(red, ["ws=128"])
 
-    def test_sweep_plot(self):
+    def test_sweep_plot_and_its_page_header(self):
         r = copy.deepcopy(self.base)
-        r["points"] = []
-        for size in (16, 256, 4096, 65536, 1 << 20):
-            r["points"].append({"workload": "size_sweep", "variant": "e3", "params": {"min_size": size, "max_size": size},
-                                "samples": [1e7, 1.1e7, 0.9e7], "median": 1e7, "ci95": [0.9e7, 1.1e7]})
-        self.assertTrue(png_ok(report.sweep_plot(r, os.path.join(self.tmp, "s.png"))))
+        r["points"] = [labtest.point("size_sweep", "e3", "size=%d" % s, {"min_size": s, "max_size": s}, 1e7)
+                       for s in (16, 256, 4096, 65536, 1 << 20)]
+        png = report.sweep_plot(r, os.path.join(self.tmp, "s.png"))
+        self.assertTrue(png_ok(png))
+        page = open(report.sweep_page(r, png, os.path.join(self.tmp, "s.html"))).read()
+        self.assertIn('<span id="run-commit">f1xture0000</span>', page)
+        self.assertIn('<span id="run-date">2026-11-22T00:00:00Z</span>', page)
+        self.assertIn("fixture, 2 cores (fingerprint fixture)", page)
+        self.assertIn('<span id="run-kind">full</span>', page)
+        self.assertIn('src="s.png"', page)
 
     def test_routes_plot(self):
         routes = [{"free_header_fast": 0, "free_ss_hit": 98, "free_pool": 2}, {"free_header_fast": 98, "free_pool": 2}]
         self.assertTrue(png_ok(report.routes_plot(["phase7_broken", "e3"], routes, os.path.join(self.tmp, "r.png"))))
 
-    def test_trend_page_references_only_existing_images(self):
-        files = [os.path.join(FIX, n) for n in ("clear_regression.base.json", "clear_regression.head.json")]
-        index, pngs = report.build_trend_report(files, [self.base, self.head], self.tmp)
-        self.assertTrue(pngs)
-        page = open(index).read()
-        for src in re.findall(r'src="([^"]+)"', page):
-            self.assertTrue(png_ok(os.path.join(self.tmp, src)), src)
 
+class HistoryPageTest(Fixtures):
+    def test_header_names_commit_date_machine_and_kind(self):
+        _, page = self.history(verdict([gate_point("ws=128")]), os.path.join(self.tmp, "out"))
+        self.assertIn('<span id="run-commit">f1xture0000</span>', page)
+        self.assertIn('<span id="run-date">2026-11-22T00:00:00Z</span>', page)
+        self.assertIn("fixture, 2 cores (fingerprint fixture)", page)
+        self.assertIn('<span id="run-kind">full</span>', page)
 
-class ReaderTest(unittest.TestCase):
-    """Broken result files: one line naming the file and the field."""
+    def test_quick_pages_go_apart_and_say_so(self):
+        root = self.tmp
+        self.assertEqual(report.history_out_dir(root, "full"), os.path.join(root, "reports", "out"))
+        self.assertEqual(report.history_out_dir(root, "quick"), os.path.join(root, "reports", "out", "quick"))
+        full_index, _ = self.history(verdict([gate_point("ws=128")]), report.history_out_dir(root, "full"))
+        before = open(full_index).read()
+        q_index, q_page = self.history(verdict([gate_point("ws=128")]), report.history_out_dir(root, "quick"), "quick")
+        self.assertNotEqual(q_index, full_index)
+        self.assertEqual(open(full_index).read(), before)
+        self.assertIn('<span id="run-kind">quick</span>', q_page)
+        self.assertIn("(quick run)", q_page)
+        # The full page's pictures survive the quick run (stale cleanup stays in the quick directory).
+        self.assertTrue(os.path.exists(os.path.join(root, "reports", "out", "trend_random_mixed.png")))
 
-    def write(self, data, raw=None):
-        fd, path = tempfile.mkstemp(suffix=".json")
-        with os.fdopen(fd, "w") as f:
-            f.write(raw if raw is not None else json.dumps(data))
-        return path
+    def test_headline_counts_points_not_verdicts(self):
+        pts = [gate_point("ws=128", time="REGRESSION"), gate_point("ws=256", instructions="REGRESSION"),
+               gate_point("ws=512"), gate_point("ws=1024", after="REGRESSION")]
+        self.assertEqual(report.points_headline(verdict(pts)),
+                         "3 of 4 points regressed (throughput 1, instructions 1, memory (RSS) 1)")
+        _, page = self.history(verdict(pts), os.path.join(self.tmp, "out"))
+        self.assertIn("3 of 4 points regressed (summed over 1 gated step(s)).", page)
+        self.assertIn("3 of 4 points regressed (throughput 1", page)
+        self.assertNotIn("FAIL: 3 regression(s)", page)
 
-    def assertRejects(self, data, needle, raw=None):
-        path = self.write(data, raw)
-        with self.assertRaises(labdata.LabError) as cm:
-            labdata.load_result(path)
-        msg = str(cm.exception)
-        self.assertIn(path, msg)
-        self.assertIn(needle, msg)
-        self.assertNotIn("\n", msg)
+    def test_each_metric_is_coloured_by_its_own_verdict(self):
+        _, page = self.history(verdict([gate_point("ws=128", instructions="REGRESSION")]), os.path.join(self.tmp, "o"))
+        bands = dict(re.findall(r'<p class="bands" data-metric="(\w+)">[^<]*: ([^<]*)\.</p>', page))
+        self.assertEqual(bands["time"], "none")
+        self.assertEqual(bands["instructions"], "e1 -&gt; e2")
+        self.assertEqual(bands["memory"], "none")
+        _, page = self.history(verdict([gate_point("ws=128", peak="REGRESSION")]), os.path.join(self.tmp, "p"))
+        bands = dict(re.findall(r'<p class="bands" data-metric="(\w+)">[^<]*: ([^<]*)\.</p>', page))
+        self.assertEqual((bands["time"], bands["instructions"], bands["memory"]), ("none", "none", "e1 -&gt; e2"))
 
-    def good(self):
-        with open(os.path.join(FIX, "clear_regression.base.json")) as f:
-            return json.load(f)
-
-    def test_truncated(self):
-        self.assertRejects(None, "not valid JSON", raw=json.dumps(self.good())[:200])
-
-    def test_wrong_version(self):
-        d = self.good()
-        d["schema_version"] = 3
-        self.assertRejects(d, "schema_version: is 3")
-
-    def test_nan_negative_empty_samples(self):
-        d = self.good()
-        text = json.dumps(d).replace(str(d["points"][0]["samples"][0]), "NaN", 1)
-        self.assertRejects(None, "not valid JSON", raw=text)
-        d = self.good()
-        d["points"][1]["samples"][0] = -1
-        self.assertRejects(d, "points[1].samples[0]: not positive")
-        d = self.good()
-        d["points"][2]["samples"] = []
-        self.assertRejects(d, "points[2].samples: expected a non-empty array")
-
-    def test_duplicate_point_and_unknown_variant(self):
-        d = self.good()
-        d["points"].append(copy.deepcopy(d["points"][0]))
-        self.assertRejects(d, "duplicated point")
-        d = self.good()
-        d["points"][0]["variant"] = "e42"
-        self.assertRejects(d, "points[0].variant: unknown variant 'e42'")
+    def test_stale_pictures_are_removed_only_in_the_output_directory(self):
+        out = os.path.join(self.tmp, "out")
+        os.makedirs(os.path.join(out, "quick"))
+        for path in (os.path.join(out, "ab_old_step.png"), os.path.join(out, "quick", "keep.png")):
+            with open(path, "wb") as f:
+                f.write(b"old")
+        with open(os.path.join(self.tmp, "beside.png"), "wb") as f:
+            f.write(b"old")
+        _, page = self.history(verdict([gate_point("ws=128")]), out)
+        self.assertFalse(os.path.exists(os.path.join(out, "ab_old_step.png")))
+        self.assertTrue(os.path.exists(os.path.join(out, "quick", "keep.png")))
+        self.assertTrue(os.path.exists(os.path.join(self.tmp, "beside.png")))
+        srcs = re.findall(r'src="([^"]+)"', page)
+        self.assertEqual(sorted(srcs), sorted(f for f in os.listdir(out) if f.endswith(".png")))
+        for src in srcs:
+            self.assertTrue(png_ok(os.path.join(out, src)), src)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@
 Each probe runs //ci:gate with --base-config GOOD --head-config STATE (measured interleaved on
 this machine) and counts exit 1 as bad. Fast-path budgets are absolute and older states never met
 them, so probes judge throughput and instruction growth relative to GOOD only. Probe verdicts are
-cached in baselines/bisect/<machine>/<good>__<state>.json (commit ids of both in the file).
+cached in the result store's bisect series of this machine and run kind
+(`store path --series bisect --kind full|quick --name <good>__<state>`; commit ids of both in the
+file). Ctrl-C stops the gate, removes temporary files and exits 130.
 States come from allocator/variants.bzl, in order (real git commits of this repository are not
 bisected by this tool: use `git bisect run` with `bazel run //ci:gate -- --base GOOD --head HEAD`).
 """
@@ -15,37 +17,41 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import labdata  # noqa: E402
-import variants as variants_mod  # noqa: E402
+import labdata
+import variants as variants_mod
 
 
 def log(msg):
     print("bisect: " + msg, file=sys.stderr, flush=True)
 
 
-def probe(good, state, args, cache_dir):
-    cache = os.path.join(cache_dir, "%s__%s.json" % (good["name"], state["name"]))
+def cache_path(good, state, args):
+    return labdata.store("path", "--series", "bisect", "--kind", "quick" if args.quick else "full",
+                         "--name", "%s__%s" % (good["name"], state["name"]))
+
+
+def probe(good, state, args):
+    cache = cache_path(good, state, args)
     if not args.no_cache and os.path.exists(cache):
         with open(cache) as f:
             verdict = json.load(f)
         log("%s: cached verdict (%s)" % (state["name"], verdict["headline"]))
         return verdict
-    fd, out = tempfile.mkstemp(prefix="hakmem-bisect-", suffix=".json")
-    os.close(fd)
+    out = labdata.temp_path(prefix="hakmem-bisect-", suffix=".json")
     cmd = [labdata.runfile("ci/gate"), "--base-config", good["name"], "--head-config", state["name"],
            "--no-budgets", "--json", out]
     if args.quick:
         cmd.append("--quick")
     log("probing %s (%s) against %s" % (state["name"], state["commit"], good["name"]))
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL)
-    if proc.returncode == 2:
-        raise labdata.LabError("the gate failed while probing %s (see above)" % state["name"])
+    labdata.set_interrupt_message("interrupted while probing %s; no verdict stored for it" % state["name"])
+    proc = labdata.run(cmd, stdout=subprocess.DEVNULL)
+    if proc.returncode not in (0, 1):
+        labdata.remove_temp(out)
+        raise labdata.LabError("the gate failed while probing %s (exit %d, see above)" % (state["name"], proc.returncode))
     with open(out) as f:
         verdict = json.load(f)
-    os.unlink(out)
+    labdata.remove_temp(out)
     verdict["good_commit"], verdict["state_commit"] = good["commit"], state["commit"]
     labdata.write_atomic(cache, json.dumps(verdict, indent=1) + "\n")
     return verdict
@@ -67,12 +73,9 @@ def main(argv=None):
     lo, hi = names.index(args.good), names.index(args.bad)
     if lo >= hi:
         raise labdata.LabError("--good (%s) must come before --bad (%s) in the history" % (args.good, args.bad))
-    fp = labdata.this_machine()["fingerprint"]
-    cache_dir = os.path.join(labdata.workspace_root(), "baselines", "bisect", fp)
-    os.makedirs(cache_dir, exist_ok=True)
     good = states[lo]
     verdicts = {}
-    bad_v = probe(good, states[hi], args, cache_dir)
+    bad_v = probe(good, states[hi], args)
     verdicts[hi] = bad_v
     if bad_v["exit_code"] != 1:
         raise labdata.LabError("%s does not regress against %s here (%s): nothing to bisect" % (
@@ -80,7 +83,7 @@ def main(argv=None):
     steps = 0
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        v = probe(good, states[mid], args, cache_dir)
+        v = probe(good, states[mid], args)
         verdicts[mid] = v
         steps += 1
         if v["exit_code"] == 1:
@@ -96,7 +99,8 @@ def main(argv=None):
             print("  %-26s x%.3f  p=%.4f  time %s, instructions %s -> %s" % (
                 p["point"], p["ratio"], p["p_value"], p["time"], p.get("base_instructions_per_op"),
                 p.get("head_instructions_per_op")))
-    print("(%d probe(s) after checking --bad; verdicts cached in %s)" % (steps, cache_dir))
+    print("(%d probe(s) after checking --bad; verdicts cached in %s)" % (
+        steps, os.path.dirname(cache_path(good, culprit, args))))
     return 0
 
 

@@ -1,9 +1,6 @@
-import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from changepoint import change_points  # noqa: E402
+from changepoint import change_points
 
 
 class ChangePointTest(unittest.TestCase):

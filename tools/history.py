@@ -6,31 +6,31 @@
   bazel run //tools:history -- --remeasure
 
 The states and their order come from allocator/variants.bzl. Each state is measured by the sweep
-with all states interleaved, stored as baselines/history/<machine>/<commit>.json (a state already
+with all states interleaved and stored in the result store's history series of this machine and
+run kind (`store path --series history --kind full|quick --name <state commit>`; a state already
 measured on this machine is reused unless --remeasure), gated against the state before it
-(//ci:gate on the two files), searched for change points from the numbers alone, and drawn
-into reports/out/index.html.
+(//ci:gate on the two files), searched for change points from the numbers alone, and drawn into
+reports/out/index.html (--quick: reports/out/quick/index.html; a quick run never replaces the
+full page). Ctrl-C stops the sweep and the gate, removes temporary files and exits 130.
 """
 import argparse
 import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import changepoint  # noqa: E402
-import labdata  # noqa: E402
-import variants as variants_mod  # noqa: E402
+import changepoint
+import labdata
+import report
+import variants as variants_mod
 
 
 def log(msg):
     print("history: " + msg, file=sys.stderr, flush=True)
 
 
-def run(cmd, **kw):
-    return subprocess.run(cmd, **kw)
+run = labdata.run  # every child in its own process group, stopped on Ctrl-C (labdata.run_main)
 
 
 def split_by_variant(result):
@@ -41,6 +41,8 @@ def split_by_variant(result):
         r["variants"] = [v]
         r["points"] = [p for p in result["points"] if p["variant"] == v["name"]]
         r["fastpath_instructions"] = {k: x for k, x in result.get("fastpath_instructions", {}).items() if k == v["name"]}
+        if "benchmarks" in result:  # v2: Google Benchmark entries named <variant>/<workload>/<label>
+            r["benchmarks"] = [b for b in result["benchmarks"] if b.get("name", "").split("/", 1)[0] == v["name"]]
         out[v["name"]] = r
     return out
 
@@ -48,30 +50,43 @@ def split_by_variant(result):
 def route_mix(state, cycles):
     """Free-route counters of bench_random_mixed.<state>.stats (HAKMEM_STATS_DUMP)."""
     binary = labdata.runfile("harness/bench_random_mixed.%s.stats" % state)
-    fd, path = tempfile.mkstemp(prefix="hakmem-routes-")
-    os.close(fd)
-    os.unlink(path)
+    path = labdata.temp_path(prefix="hakmem-routes-")
     env = dict(os.environ, HAKMEM_STATS_DUMP=path)
-    run([binary, str(cycles), "1024", "1234567", "--expect", "hakmem"], env=env, check=True, stdout=subprocess.DEVNULL)
+    proc = run([binary, str(cycles), "1024", "1234567", "--expect", "hakmem"], env=env, stdout=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        labdata.remove_temp(path)
+        raise labdata.LabError("bench_random_mixed.%s.stats failed (exit %d)" % (state, proc.returncode))
     with open(path) as f:
         line = f.read().strip()
-    os.unlink(path)
+    labdata.remove_temp(path)
     return json.loads(line.split(" ", 1)[1])
 
 
 def gate(base_file, head_file):
     """The gate on two stored states. Fast-path budgets are absolute limits for today's tree,
     which no historical state meets: history steps are judged relative to the state before."""
-    fd, verdict = tempfile.mkstemp(prefix="hakmem-gate-", suffix=".json")
-    os.close(fd)
+    verdict = labdata.temp_path(prefix="hakmem-gate-", suffix=".json")
     proc = run([labdata.runfile("ci/gate"), "--base-result", base_file, "--head-result", head_file, "--json", verdict,
                 "--no-budgets"], capture_output=True, text=True)
-    if proc.returncode == 2:
-        raise labdata.LabError("gate failed on %s -> %s: %s" % (base_file, head_file, proc.stderr.strip()))
+    if proc.returncode not in (0, 1):
+        labdata.remove_temp(verdict)
+        raise labdata.LabError("gate failed on %s -> %s: %s" % (base_file, head_file,
+                                                                (proc.stderr.strip().splitlines() or ["exit %d" % proc.returncode])[-1]))
     with open(verdict) as f:
         data = json.load(f)
-    os.unlink(verdict)
+    labdata.remove_temp(verdict)
     return data
+
+
+def put(result, name, replace):
+    """Stores one result in this machine's history series through the store (kind = its run_kind)."""
+    tmp = labdata.temp_path(prefix="hakmem-history-put-", suffix=".json")
+    with open(tmp, "w") as f:
+        f.write(json.dumps(result, indent=1) + "\n")
+    try:
+        return labdata.store("put", tmp, "--series", "history", "--name", name, *(["--replace"] if replace else []))
+    finally:
+        labdata.remove_temp(tmp)
 
 
 def main(argv=None):
@@ -91,14 +106,16 @@ def main(argv=None):
     data = variants_mod.load()
     states = [v for v in data["VARIANTS"] if v.get("history", True)]
     m = labdata.this_machine()
-    # Quick runs are stored apart: they must never replace (or be mistaken for) a full run.
-    store = os.path.join(root, "baselines", "history", m["fingerprint"], *(["quick"] if args.quick else []))
+    # Quick runs are stored apart (the store's kind): they never replace, or pass for, a full run.
+    kind = "quick" if args.quick else "full"
+
+    def path_of(name):
+        return labdata.store("path", "--series", "history", "--kind", kind, "--name", name)
     workloads = args.workloads or ("random_mixed" if args.quick else "random_mixed,size_sweep")
-    os.makedirs(store, exist_ok=True)
-    files = {v["name"]: os.path.join(store, "%s.json" % v["commit"]) for v in states}
+    files = {v["name"]: path_of(v["commit"]) for v in states}
 
     peers = [p for p in data["IMPLS"] if p != "hakmem"]
-    peers_file = os.path.join(store, "peers.json")  # the same workloads on glibc, mimalloc, ...
+    peers_file = path_of("peers")  # the same workloads on glibc, mimalloc, ...
     todo = [v["name"] for v in states if args.remeasure or not os.path.exists(files[v["name"]])]
     if args.remeasure or not os.path.exists(peers_file):
         todo += peers
@@ -107,35 +124,47 @@ def main(argv=None):
         log("reusing stored measurements of this machine for: %s (--remeasure to redo)" % ", ".join(reused))
     if todo:
         log("measuring %d state(s), interleaved: %s" % (len(todo), ", ".join(todo)))
-        fd, out = tempfile.mkstemp(prefix="hakmem-history-", suffix=".json")
-        os.close(fd)
+        labdata.set_interrupt_message("interrupted; nothing stored for the states being measured (%s)" % ", ".join(todo))
+        out = labdata.temp_path(prefix="hakmem-history-", suffix=".json")
         cmd = [labdata.runfile("harness/sweep"), "--variants", ",".join(todo), "--workloads", workloads,
                "--rounds", str(args.rounds or 5), "--instructions", "--out", out]
         if args.quick:
             cmd.append("--quick")
         proc = run(cmd, stdout=subprocess.DEVNULL)  # progress goes to stderr
         if proc.returncode != 0:
+            labdata.remove_temp(out)
             raise labdata.LabError("the sweep failed (exit %d); nothing was stored" % proc.returncode)
         result = labdata.load_result(out)
-        os.unlink(out)
+        labdata.remove_temp(out)
+        if result["run_kind"] != kind:
+            raise labdata.LabError("the sweep wrote run_kind '%s' for a %s run; nothing was stored" % (
+                result["run_kind"], kind))
+        labdata.set_interrupt_message("interrupted while storing the measurements of %s: some may be stored, "
+                                      "each entry whole or not at all" % ", ".join(todo))
         parts = split_by_variant(result)
+        commits = {v["name"]: v["commit"] for v in states}
         for name, r in parts.items():
-            if name in files:
-                labdata.write_atomic(files[name], json.dumps(r, indent=1) + "\n")
+            if name in commits:
+                put(r, commits[name], args.remeasure)
         if any(p in parts for p in peers):
             merged = dict(result)
             merged["variants"] = [v for v in result["variants"] if v["name"] in peers]
             merged["points"] = [p for p in result["points"] if p["variant"] in peers]
             merged["fastpath_instructions"] = {k: x for k, x in result.get("fastpath_instructions", {}).items()
                                                if k in peers}
-            labdata.write_atomic(peers_file, json.dumps(merged, indent=1) + "\n")
+            if "benchmarks" in result:
+                merged["benchmarks"] = [b for b in result["benchmarks"]
+                                        if b.get("name", "").split("/", 1)[0] in peers]
+            put(merged, "peers", args.remeasure or os.path.exists(peers_file))
+    labdata.set_interrupt_message("interrupted after the measurements were stored; routes, gate verdicts, "
+                                  "summary and report of this run are not written")
     results = {v["name"]: labdata.load_result(files[v["name"]]) for v in states}
 
     # Route mix of every state (stats=on builds), for the report.
     routes = {}
     for v in states:
         routes[v["name"]] = route_mix(v["name"], 300000 if args.quick else 2000000)
-    labdata.write_atomic(os.path.join(store, "routes.json"), json.dumps(routes, indent=1) + "\n")
+    labdata.write_atomic(path_of("routes"), json.dumps(routes, indent=1) + "\n")
 
     # Gate every step against the one before.
     steps = []
@@ -158,8 +187,7 @@ def main(argv=None):
         line = "%-15s %-12s %-11s %10.1fM ops/s" % (v["name"], v["commit"], v["date"], series[i] / 1e6)
         if i > 0:
             s = steps[i - 1]["verdict"]
-            line += "     x%.2f       %-24s %d better" % (series[i] / series[i - 1], s["headline"].split(" (")[0],
-                                                        s["improvements"])
+            line += "     x%.2f       %s" % (series[i] / series[i - 1], report.points_headline(s))
         if i in cps:
             line += "   <- change point"
         print(line)
@@ -169,9 +197,9 @@ def main(argv=None):
     print()
     for s in regressed:
         i = states.index(s["to"])
-        print("REGRESSED  %s (%s, %s): x%.2f vs %s; %d gate regression(s)" % (
+        print("REGRESSED  %s (%s, %s): x%.2f vs %s; %s" % (
             s["to"]["name"], s["to"]["commit"], s["to"]["title"], series[i] / series[i - 1], s["from"]["name"],
-            s["verdict"]["regressions"]))
+            report.points_headline(s["verdict"])))
     for s in recovered:
         i = states.index(s["to"])
         print("RECOVERED  %s (%s, %s): x%.2f vs %s" % (s["to"]["name"], s["to"]["commit"], s["to"]["title"],
@@ -181,14 +209,16 @@ def main(argv=None):
     summary = {"machine": m, "states": [v["name"] for v in states], "headline_ops": series,
                "change_points": [states[i]["name"] for i in cps],
                "steps": [{"from": s["from"]["name"], "to": s["to"]["name"], "verdict": s["verdict"]} for s in steps]}
-    labdata.write_atomic(os.path.join(store, "summary.json"), json.dumps(summary, indent=1) + "\n")
+    summary_file = path_of("summary")
+    labdata.write_atomic(summary_file, json.dumps(summary, indent=1) + "\n")
+    store = os.path.dirname(summary_file)
     print("baselines: %s" % store)
 
     if not args.no_report:
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "reports"))
-        import report  # noqa: E402
-        index = report.build_history_report(store, states, results, routes, summary,
-                                            os.path.join(root, "reports", "out"), labdata.load_result(peers_file))
+        labdata.set_interrupt_message("interrupted while drawing the report; everything measured is stored")
+        out_dir = report.history_out_dir(root, kind)
+        index = report.build_history_report(store, states, results, routes, summary, out_dir,
+                                            labdata.load_result(peers_file) if os.path.exists(peers_file) else None)
         print("report: %s" % index)
     print("history: done in %.0fs" % (time.time() - start))
     return 0

@@ -1,38 +1,147 @@
-"""Shared helpers of the lab's Python tools: result files, atomic writes, where things are.
+"""Shared helpers of the lab's Python tools: result files, the result store, child processes.
 
-Result files follow harness/README.md ("hakmem-lab/result", version 1). The C++ reader
-(harness/result.h) is the reference; load_result() applies the same checks and raises
-LabError with one line naming the file and the field.
+"Python consumes, C++ decides": result files are written by C++ (harness/README.md, schema
+"hakmem-lab/result" version 1 or 2, /work/store-spec.md for v2). load_result() reads the numbers
+C++ wrote (median, mad, ci95, label, run_kind) and never recomputes them; it checks only the
+schema, the version and the fields the Python tools read, raising LabError with one line naming
+the file and the field.
+
+Everything about the result store (paths, listing, storing) goes through store(), which runs the
+C++ store CLI (harness/store) from the runfiles. Child processes are started through run(), so
+that run_main() can stop them (and remove temporary files made by temp_path()) on Ctrl-C.
 """
 import json
 import math
 import os
-import statistics
+import signal
+import subprocess
+import sys
 import tempfile
 
 SCHEMA = "hakmem-lab/result"
-SCHEMA_VERSION = 1
+SCHEMA_VERSIONS = (1, 2)
+RUN_KINDS = ("full", "quick")
 
 
 class LabError(Exception):
     """A problem with the lab's input: printed as one line, exit status 2."""
 
 
-def run_main(main, name):
-    """Runs a tool's main(); a LabError becomes one line on stderr and exit status 2."""
-    import sys
+# ---- child processes, temporary files, Ctrl-C -------------------------------------------------
+
+_children = []  # Popen objects of running children, each the leader of its own process group
+_temps = set()  # temporary files to remove when the tool is interrupted
+_interrupt_message = ["interrupted; stopped what was running, nothing more was stored"]
+
+
+def set_interrupt_message(msg):
+    """What run_main() prints (after "<tool>: ") if the user presses Ctrl-C from now on: say
+    truthfully what is and is not stored at this stage."""
+    _interrupt_message[0] = msg
+
+
+def temp_path(prefix="hakmem-", suffix=""):
+    """A new temporary file (closed, empty) that run_main() removes on Ctrl-C. Remove it with
+    remove_temp() once it is no longer needed."""
+    fd, path = tempfile.mkstemp(prefix=prefix, suffix=suffix)
+    os.close(fd)
+    _temps.add(path)
+    return path
+
+
+def remove_temp(path):
+    _temps.discard(path)
+    if os.path.exists(path):
+        os.unlink(path)
+
+
+def run(cmd, check=False, **kw):
+    """subprocess.run(cmd, **kw), with the child in its own process group and registered, so that
+    Ctrl-C (which run_main() handles) ends it and everything it started. Returns a CompletedProcess."""
+    input_ = kw.pop("input", None)
+    if kw.pop("capture_output", False):
+        kw["stdout"] = subprocess.PIPE
+        kw["stderr"] = subprocess.PIPE
+    if input_ is not None:
+        kw["stdin"] = subprocess.PIPE
+    proc = subprocess.Popen(cmd, start_new_session=True, **kw)
+    _children.append(proc)
     try:
-        sys.exit(main())
+        out, err = proc.communicate(input_)
+    finally:
+        if proc.poll() is not None and proc in _children:
+            _children.remove(proc)
+    res = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    if check:
+        res.check_returncode()
+    return res
+
+
+def _stop_children():
+    for proc in list(_children):
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except OSError:
+            pass
+    for proc in list(_children):
+        try:
+            proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            proc.wait()
+        # Whatever the group leader left behind in its group.
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        _children.remove(proc)
+
+
+def _remove_temps():
+    for path in list(_temps):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        _temps.discard(path)
+
+
+def run_main(main, name):
+    """Runs a tool's main(): a LabError becomes one line on stderr and exit status 2; Ctrl-C stops
+    the children started through run(), removes the files of temp_path(), prints one line and
+    exits 130 (no traceback)."""
+    try:
+        code = main()
     except LabError as e:
         print("%s: %s" % (name, e), file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the cleanup
+        _stop_children()
+        _remove_temps()
+        print("%s: %s" % (name, _interrupt_message[0]), file=sys.stderr, flush=True)
+        sys.exit(130)
+    sys.exit(code)
 
+
+# ---- where things are --------------------------------------------------------------------------
 
 def workspace_root():
+    """The source tree: BUILD_WORKSPACE_DIRECTORY under bazel run, else the tree this file is in."""
     root = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
     if root:
         return root
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def user_path(path):
+    """A path the user typed, relative to where they stand (BUILD_WORKING_DIRECTORY under bazel run)."""
+    if os.path.isabs(path):
+        return path
+    return os.path.join(os.environ.get("BUILD_WORKING_DIRECTORY") or os.getcwd(), path)
 
 
 def runfiles_root():
@@ -57,14 +166,41 @@ def runfile(path):
         cand = os.path.join(root, "hakmem_lab", path)
         if os.path.exists(cand):
             return cand
-    raise LabError("%s: not found in the runfiles (run me with bazel run)" % path)
+    raise LabError("%s: not found in the runfiles (run me with bazel run; the target needs it in data)" % path)
+
+
+# ---- the result store (the C++ CLI harness/store, /work/store-spec.md) -------------------------
+
+STORE_RUNFILE = "harness/store"  # //harness:store (tests point this at a fake)
+
+
+def store(*args, root=None):
+    """Runs `harness/store ARGS...` (from the runfiles) and returns its stdout: parsed JSON when it
+    is JSON (`machine`, `list --json`), else the text without the trailing newline (`path`, `put`).
+    `root`: the store's root directory (passed as $HAKMEM_LAB_BASELINES), default the store's own.
+    A failing store (exit 1 or 2) raises LabError with the store's one line."""
+    env = None
+    if root is not None:
+        env = dict(os.environ, HAKMEM_LAB_BASELINES=os.path.abspath(root))
+    proc = run([runfile(STORE_RUNFILE)] + [str(a) for a in args], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        line = (proc.stderr.strip().splitlines() or ["exit %d" % proc.returncode])[-1]
+        raise LabError("store %s: %s" % (args[0] if args else "", line))
+    out = proc.stdout.strip()
+    if out[:1] in ("{", "["):
+        try:
+            return json.loads(out)
+        except ValueError:
+            raise LabError("store %s: printed invalid JSON" % (args[0] if args else ""))
+    return out
 
 
 def this_machine():
-    """This machine's metadata and fingerprint, as the sweep records them."""
-    import subprocess
-    out = subprocess.run([runfile("harness/sweep"), "--print-machine"], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+    """This machine's machine.json object (fingerprint, cpu_model, cores, ...), from the store."""
+    m = store("machine")
+    if not isinstance(m, dict) or not isinstance(m.get("fingerprint"), str):
+        raise LabError("store machine: no fingerprint in its output")
+    return m
 
 
 def write_atomic(path, text):
@@ -72,6 +208,7 @@ def write_atomic(path, text):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    _temps.add(tmp)
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
@@ -82,76 +219,92 @@ def write_atomic(path, text):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    finally:
+        _temps.discard(tmp)
 
+
+# ---- result files ------------------------------------------------------------------------------
 
 def _need(obj, key, where, path, kind=None):
     if not isinstance(obj, dict) or key not in obj:
         raise LabError("%s: %s: missing" % (path, (where + "." if where else "") + key))
     v = obj[key]
-    if kind is not None and not isinstance(v, kind) or (kind in (int, float) and isinstance(v, bool)):
-        raise LabError("%s: %s: expected %s" % (path, (where + "." if where else "") + key,
-                                                getattr(kind, "__name__", str(kind))))
+    if kind is not None and (not isinstance(v, kind) or (isinstance(v, bool) and kind is not bool)):
+        name = "number" if kind == (int, float) else getattr(kind, "__name__", str(kind))
+        raise LabError("%s: %s: expected %s" % (path, (where + "." if where else "") + key, name))
+    return v
+
+
+_NUM = (int, float)
+
+
+def _number(obj, key, where, path, positive=False, optional=False):
+    if optional and (not isinstance(obj, dict) or obj.get(key) is None):
+        return None
+    v = _need(obj, key, where, path, _NUM)
+    if not math.isfinite(v):
+        raise LabError("%s: %s.%s: not a finite number" % (path, where, key))
+    if positive and v <= 0:
+        raise LabError("%s: %s.%s: not positive (the summaries are written by C++ and read as written)"
+                       % (path, where, key))
     return v
 
 
 def load_result(path):
-    """Parse and check a result file; LabError (one line naming file and field) otherwise."""
+    """Parse a result file (v1 or v2) as C++ wrote it; LabError (one line naming file and field).
+
+    Points keep `median`, `mad`, `ci95` and `label` as written; a v1 point without a label gets
+    point_label(); a v1 file (no `run_kind`) is a "full" run."""
     try:
         with open(path) as f:
             data = json.load(f, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c + " is not a number")))
     except OSError as e:
         raise LabError("%s: cannot open (%s)" % (path, e.strerror))
     except ValueError as e:
-        raise LabError("%s: not valid JSON (truncated or corrupt): %s" % (path, e))
+        raise LabError("%s: not valid JSON (truncated or corrupt): %s" % (path, str(e).splitlines()[0]))
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise LabError("%s: schema: not a hakmem-lab result" % path)
     ver = data.get("schema_version")
-    if ver != SCHEMA_VERSION:
-        raise LabError("%s: schema_version: is %r, this reader understands only %d" % (path, ver, SCHEMA_VERSION))
+    if ver not in SCHEMA_VERSIONS or isinstance(ver, bool):
+        raise LabError("%s: schema_version: is %r, this reader understands %s" % (
+            path, ver, " and ".join(str(v) for v in SCHEMA_VERSIONS)))
     for key in ("commit", "started_at"):
         _need(data, key, "", path, str)
+    if ver == 1:
+        data.setdefault("run_kind", "full")
+    kind = _need(data, "run_kind", "", path, str)
+    if kind not in RUN_KINDS:
+        raise LabError("%s: run_kind: is '%s', expected full or quick" % (path, kind))
     machine = _need(data, "machine", "", path, dict)
     _need(machine, "fingerprint", "machine", path, str)
-    names = set()
     for i, v in enumerate(_need(data, "variants", "", path, list)):
-        name = _need(v, "name", "variants[%d]" % i, path, str)
-        if name in names:
-            raise LabError("%s: variants[%d].name: duplicate variant '%s'" % (path, i, name))
-        names.add(name)
-    keys = set()
+        _need(v, "name", "variants[%d]" % i, path, str)
     for i, p in enumerate(_need(data, "points", "", path, list)):
         where = "points[%d]" % i
-        variant = _need(p, "variant", where, path, str)
-        if variant not in names:
-            raise LabError("%s: %s.variant: unknown variant '%s'" % (path, where, variant))
-        samples = _need(p, "samples", where, path, list)
-        if not samples:
-            raise LabError("%s: %s.samples: expected a non-empty array" % (path, where))
-        for k, s in enumerate(samples):
-            if not isinstance(s, (int, float)) or isinstance(s, bool) or not math.isfinite(s):
-                raise LabError("%s: %s.samples[%d]: expected a number" % (path, where, k))
-            if s <= 0:
-                raise LabError("%s: %s.samples[%d]: not positive" % (path, where, k))
-        key = (_need(p, "workload", where, path, str), json.dumps(_need(p, "params", where, path, dict), sort_keys=True), variant)
-        if key in keys:
-            raise LabError("%s: %s: duplicated point" % (path, where))
-        keys.add(key)
-        p["median"] = statistics.median(samples)  # recomputed, never trusted
-        p["ci95"] = bootstrap_ci(samples)
+        _need(p, "variant", where, path, str)
+        _need(p, "workload", where, path, str)
+        _need(p, "params", where, path, dict)
+        _number(p, "median", where, path, positive=True)
+        _number(p, "mad", where, path, optional=ver == 1)
+        ci = p.get("ci95") if ver == 1 else _need(p, "ci95", where, path, list)
+        if ci is not None and (not isinstance(ci, list) or len(ci) != 2 or not all(
+                isinstance(x, _NUM) and not isinstance(x, bool) and math.isfinite(x) for x in ci)):
+            raise LabError("%s: %s.ci95: expected two numbers" % (path, where))
+        for key in ("instructions_per_op", "peak_rss_kb", "rss_after_free_kb"):
+            _number(p, key, where, path, optional=True)
+        label = p.get("label")
+        if label is None or label == "":
+            if ver != 1:
+                _need(p, "label", where, path, str)
+            p["label"] = point_label(p)
+        elif not isinstance(label, str):
+            raise LabError("%s: %s.label: expected str" % (path, where))
     return data
 
 
-def bootstrap_ci(samples, iters=1000, seed=0x5EED):
-    """Percentile bootstrap 95% interval of the median (as harness/stats.cc, own seed)."""
-    import random
-    rng = random.Random(seed)
-    n = len(samples)
-    meds = sorted(statistics.median(rng.choice(samples) for _ in range(n)) for _ in range(iters))
-    return [meds[int(0.025 * (iters - 1))], meds[int(math.ceil(0.975 * (iters - 1)))]]
-
-
 def point_label(p):
-    """'ws=128', 'size=4096', 'threads=2', 'arg=64': how tables and plots name a point."""
+    """'ws=128', 'size=4096', 'threads=2', 'arg=64': the name of a v1 point written without a label
+    (C++ harness/result.cc PointLabel; every other point carries its label)."""
     params = p["params"]
     w = p["workload"]
     if w == "size_sweep":
@@ -163,3 +316,11 @@ def point_label(p):
     if "arg" in params:
         return "arg=%d" % params["arg"]
     return " ".join("%s=%g" % kv for kv in sorted(params.items()))
+
+
+def result_info(r):
+    """What a page header says about a result: commit, started_at, machine, run kind."""
+    m = r.get("machine", {})
+    return {"commit": r.get("commit", "?"), "started_at": r.get("started_at", "?"),
+            "cpu_model": m.get("cpu_model", "?"), "cores": m.get("cores", "?"),
+            "fingerprint": m.get("fingerprint", "?"), "run_kind": r.get("run_kind", "full")}

@@ -1,10 +1,7 @@
 """allocator/variants.bazelrc is exactly what variants.bzl generates, and the data is sane."""
-import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import variants  # noqa: E402
+import variants
 
 
 class VariantsTest(unittest.TestCase):
