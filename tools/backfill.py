@@ -20,9 +20,9 @@ reported and left unstored. Quick (default) and --full runs are separate series.
 """
 import argparse
 import json
+import sys
 import os
 import subprocess
-import tempfile
 import time
 
 import labdata
@@ -31,7 +31,7 @@ DEFAULT_WORKLOADS = "random_mixed,size_sweep,mt_prodcons,mem_liveset"
 
 
 def log(msg):
-    labdata.log("backfill", msg)
+    print("backfill: " + msg, file=sys.stderr, flush=True)
 
 
 def git(*args):
@@ -91,8 +91,7 @@ def gate_against_parent(sha, stored, kind):
     if os.path.exists(verdict_path):
         with open(verdict_path) as f:
             return json.load(f)
-    fd, tmp = tempfile.mkstemp(prefix="hakmem-backfill-gate-", suffix=".json")
-    os.close(fd)
+    tmp = labdata.temp_path(prefix="hakmem-backfill-gate-", suffix=".json")
     try:
         # Budgets are absolute limits of today's tree; a step is judged against its parent only.
         proc = labdata.run([labdata.runfile("ci/gate"), "--base-result", stored[parents[0]]["path"],
@@ -106,22 +105,19 @@ def gate_against_parent(sha, stored, kind):
         with open(tmp) as f:
             verdict = json.load(f)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        labdata.remove_temp(tmp)
     verdict["base_commit"], verdict["head_commit"] = parents[0], sha
     labdata.write_atomic(verdict_path, json.dumps(verdict, indent=1) + "\n")
     return verdict
 
 
-def put(result, kind):
-    fd, tmp = tempfile.mkstemp(prefix="hakmem-backfill-", suffix=".json")
-    os.close(fd)
+def put(result):
+    tmp = labdata.temp_path(prefix="hakmem-backfill-", suffix=".json")
     try:
         labdata.write_atomic(tmp, json.dumps(result, indent=1) + "\n")
         return labdata.store("put", tmp, "--series", "commits")
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        labdata.remove_temp(tmp)
 
 
 def main(argv=None):
@@ -159,6 +155,8 @@ def main(argv=None):
 
     for i, c in enumerate(todo):
         t0 = time.time()
+        labdata.set_interrupt_message("interrupted while building %s; the commits before it are stored, "
+                                      "run again to resume" % c[:10])
         log("[%d/%d] %s %s: building" % (i + 1, len(todo), c[:10], subject(c)[:60]))
         built, why = run_json([labdata.runfile("ci/gate"), "--build-only", c, "--workloads", args.workloads],
                               "gate --build-only")
@@ -180,12 +178,12 @@ def main(argv=None):
                 "commit": twin,
                 "reason": "its %d measured binaries (%s) are byte-identical (sha256) to those of %s" % (
                     len(binaries), ", ".join(sorted(binaries)), twin[:10])}
-            path = put(result, kind)
+            path = put(result)
             outcome[c] = "reused the measurement of %s (byte-identical binaries)" % twin[:10]
         else:
-            fd, out = tempfile.mkstemp(prefix="hakmem-backfill-sweep-", suffix=".json")
-            os.close(fd)
-            labdata.remove_at_exit(out)
+            out = labdata.temp_path(prefix="hakmem-backfill-sweep-", suffix=".json")
+            labdata.set_interrupt_message("interrupted while measuring %s; the commits before it are stored, "
+                                          "run again to resume" % c[:10])
             cmd = [labdata.runfile("harness/sweep"), "--variants",
                    "shipped=%s@%s,system" % (built["config"], built["bin_dir"]),
                    "--workloads", ",".join(built["workloads"]), "--instructions", "--commit", c, "--out", out]
@@ -204,8 +202,8 @@ def main(argv=None):
                 continue
             result = labdata.load_result(out)
             result["binaries"] = binaries
-            path = put(result, kind)
-            os.unlink(out)
+            path = put(result)
+            labdata.remove_temp(out)
             outcome[c] = "measured in %.0fs" % (time.time() - t0)
         stored = stored_results(kind)
         log("%s: %s -> %s" % (c[:10], outcome[c], path))

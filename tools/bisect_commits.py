@@ -8,6 +8,7 @@ probed instead. BAD is probed first: a BAD that passes against GOOD leaves nothi
 Verdicts and root-cause reports are cached in the store (series `bisect`, name GOOD__COMMIT).
 """
 import json
+import sys
 import os
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ import labdata
 
 
 def log(msg):
-    labdata.log("bisect", msg)
+    print("bisect: " + msg, file=sys.stderr, flush=True)
 
 
 def git(*args):
@@ -55,10 +56,10 @@ class Oracle:
         self.flags = (["--quick"] if args.quick else []) + (["--no-timing"] if args.no_timing else [])
         self.verdicts = {}
 
-    def entry(self, sha, suffix=""):
+    def entry(self, sha):
         tag = "-notiming" if self.args.no_timing else ""
         return labdata.store("path", "--series", "bisect", "--kind", self.kind,
-                             "--name", "%s__%s%s%s" % (self.good[:12], sha[:12], tag, suffix))
+                             "--name", "%s__%s%s" % (self.good[:12], sha[:12], tag))
 
     def probe(self, sha):
         """'bad', 'good' or 'skip' (does not build), with the verdict."""
@@ -68,32 +69,39 @@ class Oracle:
                 v = json.load(f)
             log("%s: cached verdict: %s" % (sha[:10], v["headline"]))
         else:
-            fd, out = tempfile.mkstemp(prefix="hakmem-bisect-", suffix=".json")
-            os.close(fd)
-            labdata.remove_at_exit(out)
+            out = labdata.temp_path(prefix="hakmem-bisect-", suffix=".json")
             report = tempfile.mkdtemp(prefix="hakmem-bisect-report-")
-            labdata.remove_at_exit(report)
+            labdata.set_interrupt_message("interrupted while probing %s; verdicts of earlier probes are stored" % sha[:10])
             log("probing %s (%s) against %s" % (sha[:10], git("log", "-1", "--format=%s", sha)[:60], self.good[:10]))
-            proc = labdata.run([labdata.runfile("ci/gate"), "--base", self.good, "--head", sha, "--json", out,
-                                "--report", report] + self.flags, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
-            err = (proc.stderr or "").strip().splitlines()
-            if proc.returncode == 2:
-                why = err[-1] if err else "exit 2"
+            # Built first on its own: a commit that does not compile is skipped, not fatal.
+            built = labdata.run([labdata.runfile("ci/gate"), "--build-only", sha], capture_output=True, text=True)
+            err = (built.stderr or "").strip().splitlines()
+            if built.returncode != 0:
+                labdata.remove_temp(out)
+                shutil.rmtree(report, ignore_errors=True)
+                why = err[-1] if err else "exit %d" % built.returncode
                 if "does not compile" in why:
                     log("%s: skipped (%s)" % (sha[:10], why))
                     return "skip", {"headline": why}
-                raise labdata.LabError("the gate failed while probing %s: %s" % (sha[:10], why))
+                raise labdata.LabError("cannot build %s: %s" % (sha[:10], why))
+            proc = labdata.run([labdata.runfile("ci/gate"), "--base", self.good, "--head", sha, "--json", out,
+                                "--report", report] + self.flags, stdout=subprocess.DEVNULL)
+            if proc.returncode not in (0, 1):
+                labdata.remove_temp(out)
+                shutil.rmtree(report, ignore_errors=True)
+                raise labdata.LabError("the gate failed while probing %s (exit %d, see above)" % (sha[:10], proc.returncode))
             with open(out) as f:
                 v = json.load(f)
+            labdata.remove_temp(out)
             v["good_commit"], v["probe_commit"] = self.good, sha
             if os.path.exists(os.path.join(report, "report.md")):
                 with open(os.path.join(report, "report.md")) as f:
                     v["report_md"] = f.read()
-                keep = self.entry(sha, "-report")
+                keep = os.path.splitext(cache)[0] + "-report"  # beside the verdict
                 shutil.rmtree(keep, ignore_errors=True)
                 shutil.copytree(report, keep)
                 v["report_dir"] = keep
+            shutil.rmtree(report, ignore_errors=True)
             labdata.write_atomic(cache, json.dumps(v, indent=1) + "\n")
         self.verdicts[sha] = v
         return ("bad" if v["exit_code"] == 1 else "good"), v

@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
-"""Binary search over the history's ordered states for the first one the gate calls a regression.
+"""Binary search for the first state or commit the gate calls a regression.
 
-  bazel run //tools:bisect -- --good phase7 --bad e2 [--quick] [--no-cache]
+  bazel run //tools:bisect -- --good phase7 --bad e2 [--quick] [--no-cache]      history states
+  bazel run //tools:bisect -- --good SHA --bad SHA [--quick] [--no-timing]        real commits
+
+Commits (anything git resolves that is not a state name): see tools/bisect_commits.py. Each
+probe is `//ci:gate --base GOOD --head COMMIT`; the first bad commit is printed with its subject
+and the gate's root-cause report of that step.
 
 Each probe runs //ci:gate with --base-config GOOD --head-config STATE (measured interleaved on
 this machine) and counts exit 1 as bad. Fast-path budgets are absolute and older states never met
@@ -9,8 +14,7 @@ them, so probes judge throughput and instruction growth relative to GOOD only. P
 cached in the result store's bisect series of this machine and run kind
 (`store path --series bisect --kind full|quick --name <good>__<state>`; commit ids of both in the
 file). Ctrl-C stops the gate, removes temporary files and exits 130.
-States come from allocator/variants.bzl, in order (real git commits of this repository are not
-bisected by this tool: use `git bisect run` with `bazel run //ci:gate -- --base GOOD --head HEAD`).
+States come from allocator/variants.bzl, in order.
 """
 import argparse
 import json
@@ -18,6 +22,7 @@ import os
 import subprocess
 import sys
 
+import bisect_commits
 import labdata
 import variants as variants_mod
 
@@ -60,13 +65,19 @@ def probe(good, state, args):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    ap.add_argument("--good", required=True, help="a state known good (e.g. phase7)")
-    ap.add_argument("--bad", required=True, help="a later state known bad (e.g. e2)")
+    ap.add_argument("--good", required=True, help="a state (e.g. phase7) or a commit known good")
+    ap.add_argument("--bad", required=True, help="a later state (e.g. e2) or a descendant commit known bad")
     ap.add_argument("--quick", action="store_true", help="CI-sized gate runs")
+    ap.add_argument("--no-timing", action="store_true",
+                    help="commits only: judge instructions/op, memory and fast-path budgets, not time (fast, exact)")
     ap.add_argument("--no-cache", action="store_true", help="measure every probe again")
     args = ap.parse_args(argv)
     states = [v for v in variants_mod.load()["VARIANTS"] if v.get("history", True)]
     names = [v["name"] for v in states]
+    if args.good not in names and args.bad not in names:
+        return bisect_commits.bisect(args)
+    if args.no_timing:
+        raise labdata.LabError("--no-timing goes with commits, not history states")
     for which in (args.good, args.bad):
         if which not in names:
             raise labdata.LabError("unknown state '%s'; the history is: %s" % (which, " ".join(names)))
