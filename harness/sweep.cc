@@ -74,8 +74,7 @@ struct Options {
   std::map<std::string, std::string> dir_of;                          // label -> bazel-bin of another tree
   std::map<std::string, std::string> preload_of;                      // --peer label -> library (absolute)
   std::vector<std::string> peer_labels;                               // --peer labels, as given
-  std::vector<std::string> workloads = {"random_mixed", "size_sweep", "mt_prodcons", "mt_larson", "mt_churn",
-                                        "mem_liveset", "mem_prodcons_long", "mem_thread_churn", "gbench"};
+  std::vector<std::string> workloads = lab::kWorkloads;
   int rounds = 5;
   bool rounds_set = false, quick = false, instructions = false, record = false;
   bool allow_dirty = false, force = false;
@@ -146,9 +145,7 @@ Options Parse(int argc, char** argv) {
     } else if (a == "--force") {
       o.force = true;
     } else if (a == "--print-machine") {
-      const lab::Machine m = lab::ThisMachine();
-      fmt::print("{}\n", json{{"fingerprint", m.fingerprint}, {"cpu_model", m.cpu_model}, {"cores", m.cores},
-                               {"kernel", m.kernel}, {"libc", m.libc}}.dump());
+      fmt::print("{}\n", lab::MachineToJson(lab::ThisMachine()).dump());
       std::exit(0);
     } else if (a == "--seed") {
       o.seed = uint64_t(ParseInt(value(), "--seed", 0, 1L << 40));
@@ -200,10 +197,9 @@ Options Parse(int argc, char** argv) {
   for (const auto& v : o.variants) {
     if (!seen.insert(v).second) Die(2, "variant '" + v + "' given twice");
   }
-  const Options defaults;
   for (const auto& w : o.workloads) {
-    if (std::find(defaults.workloads.begin(), defaults.workloads.end(), w) == defaults.workloads.end()) {
-      Die(2, fmt::format("unknown workload '{}' (known: {})", w, fmt::join(defaults.workloads, ", ")));
+    if (std::find(lab::kWorkloads.begin(), lab::kWorkloads.end(), w) == lab::kWorkloads.end()) {
+      Die(2, fmt::format("unknown workload '{}' (known: {})", w, fmt::join(lab::kWorkloads, ", ")));
     }
   }
   return o;
@@ -488,6 +484,7 @@ int main(int argc, char** argv) {
 
   lab::Result result;
   result.started_at = IsoNow();
+  result.run_kind = o.quick ? "quick" : "full";
   result.machine = lab::ThisMachine();
   if (!ws_dir.empty()) {
     result.commit = Trim(Run({"/usr/bin/git", "-C", ws_dir, "rev-parse", "HEAD"}, 30).out);
