@@ -31,6 +31,7 @@
 #include "harness/machine.h"
 #include "harness/result.h"
 #include "harness/stats.h"
+#include "harness/store.h"
 #include "harness/subprocess.h"
 
 namespace {
@@ -56,8 +57,10 @@ constexpr const char* kUsage = R"(usage: sweep [options]
   --instructions      also measure instructions/op once per variant and point (callgrind)
   --timeout SEC       time limit of one benchmark run (default 120)
   --out FILE          where to write the result (default results/sweep-<time>.json in the tree)
-  --record            also store the result as baselines/<commit>/<machine>.json
-                      ($HAKMEM_LAB_BASELINES/<commit>/<machine>.json when that is set)
+  --record            also store the result in the store (harness/store.h):
+                      baselines/<machine>/<full|quick>/commits/<commit>.json, under
+                      $HAKMEM_LAB_BASELINES instead when that is set; the directory is
+                      checked writable (and named if not) before anything is measured
   --allow-dirty       with --record: accept a tree with uncommitted changes
   --force             with --record: replace an existing baseline
   --profiles DIR      with --instructions: keep every callgrind profile in DIR/<variant>/
@@ -507,10 +510,17 @@ int main(int argc, char** argv) {
     std::string why;
     if (!lab::CheckWritable(out, &why)) Die(2, "--out " + why);
   }
-  const std::string baseline_dir = lab::BaselineRoot(ws_dir) + "/" + result.commit;
-  const std::string baseline_path = baseline_dir + "/" + result.machine.fingerprint + ".json";
-  if (o.record && !o.force && access(baseline_path.c_str(), F_OK) == 0) {
-    Die(2, baseline_path + " exists (use --force to replace it)");
+  // --record: the store's entry of this commit (series commits, this run's kind), checked now too.
+  const lab::BaselineStore store(lab::BaselineRoot(ws_dir), result.machine);
+  std::string baseline_path;
+  if (o.record) {
+    std::string why;
+    baseline_path = store.Path(result.machine.fingerprint, result.run_kind, "commits", result.commit, &why);
+    if (baseline_path.empty()) Die(2, "--record: " + why);
+    if (!o.force && access(baseline_path.c_str(), F_OK) == 0) {
+      Die(2, baseline_path + " exists (use --force to replace it)");
+    }
+    if (!lab::CheckWritable(baseline_path, &why, /*create_dirs=*/true)) Die(2, "--record " + why);
   }
 
   // Check every binary is there and is what it claims before measuring anything.
@@ -822,13 +832,13 @@ int main(int argc, char** argv) {
     return 3;
   }
   if (o.record) {
-    mkdir(lab::BaselineRoot(ws_dir).c_str(), 0755);
-    mkdir(baseline_dir.c_str(), 0755);
     // Without --force the baseline is created only if absent, atomically: of two sweeps
     // recording the same commit at once, one wins and the other keeps its result at `out`.
-    if (!lab::WriteFileAtomic(baseline_path, text, &err, /*no_replace=*/!o.force)) {
-      Die(o.force ? 3 : 2, err + " (another sweep recorded this commit meanwhile?); this result is kept at " + out);
+    const auto put = store.Put(result, text, "commits", result.commit, o.force, &baseline_path, &err);
+    if (put == lab::BaselineStore::PutStatus::kExists) {
+      Die(2, err + " (another sweep recorded this commit since this one started); this result is kept at " + out);
     }
+    if (put != lab::BaselineStore::PutStatus::kOk) Die(3, err + "; this result is kept at " + out);
     fmt::print("baseline: {}\n", baseline_path);
   }
   return 0;
