@@ -66,7 +66,7 @@ TEST(Machine, KernelSeries) {
 }
 
 TEST(Machine, LegacyFingerprintReproducesTheOldScheme) {
-  // Values of a result this lab wrote with the old machine.cc (baselines/history/8c11fb2445b72277)
+  // Values of a result this lab wrote with the old machine.cc (then baselines/history/8c11fb2445b72277/)
   // and the machine-id of the machine that wrote it.
   EXPECT_EQ(LegacyFingerprint("Intel(R) Xeon(R) Processor", 2, "Linux 6.18.44-fc-v973 x86_64", "glibc 2.36",
                               "3d1219c7c4c5404aaa1f6d2a48adfda4"),
