@@ -155,7 +155,7 @@ TEST(GateFixtures, SchemaMismatchIsRefusedByTheReader) {
   const std::string path = std::string(getenv("TEST_SRCDIR")) + "/hakmem_lab/ci/testdata/schema_mismatch.head.json";
   std::string err;
   EXPECT_FALSE(lab::ReadResultFile(path, &err).has_value());
-  EXPECT_NE(err.find("schema_version: is 2"), std::string::npos) << err;
+  EXPECT_NE(err.find("schema_version: is 99"), std::string::npos) << err;
 }
 
 TEST(GateFixtures, MemoryBloatFailsAtEqualSpeed) {

@@ -28,6 +28,7 @@
 #include "ci/evidence.h"
 #include "harness/machine.h"
 #include "harness/result.h"
+#include "harness/store.h"
 #include "harness/subprocess.h"
 
 namespace {
@@ -38,8 +39,8 @@ constexpr const char* kUsage = R"(usage:
   gate --base REV --head REV [--config A,B] [--quick] [--remeasure] [--allow-dirty]
        build both revisions in git worktrees and measure each config of each, interleaved
        (default: the shipped build, the config of //allocator:libhakmem.so in variants.bzl);
-       a stored baseline of REV for this machine is used when it covers everything the head
-       measures, else the base is measured too
+       a stored baseline of REV for this machine and run kind (--quick or not) is used when
+       it covers everything the head measures, else the base is measured too
   gate --base-config CONFIG --head-config CONFIG [--quick] [--no-timing] [--budget-seconds N]
        measure both configs of this tree, interleaved, with the sweep
   gate --base-result FILE --head-result FILE [--base-variant NAME] [--head-variant NAME]
@@ -540,8 +541,10 @@ int main(int argc, char** argv) {
       if (base_tree.empty()) base_tree = BuildRevision(ws, base_sha, configs, o.workloads, /*stats=*/true);
       return base_tree;
     };
-    const std::string fp = lab::ThisMachine().fingerprint;
-    const std::string stored = lab::BaselineRoot(ws) + "/" + base_sha + "/" + fp + ".json";
+    // The store's entry of the base commit for this machine and run kind (base_sha is a full sha).
+    const lab::BaselineStore store(lab::BaselineRoot(ws));
+    std::string no_path;
+    const std::string stored = store.Path(store.self().fingerprint, o.quick ? "quick" : "full", "commits", base_sha, &no_path);
     std::vector<Pair> to_measure;
     for (const auto& c : configs) {
       const std::string suffix = configs.size() > 1 ? "-" + c : "";

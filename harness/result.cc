@@ -5,12 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "harness/machine.h"
 #include "harness/stats.h"
 
 namespace lab {
@@ -71,20 +73,39 @@ void Summarize(Point* p) {
   p->ci_hi = ci.second;
 }
 
+std::vector<std::string> FingerprintFields(int scheme) {
+  if (scheme == 1) return {"cpu_model", "cores", "kernel", "libc", "machine_id"};
+  return {"cpu_model", "cores", "memory_gib", "libc", "kernel_series", "host"};
+}
+
+json MachineToJson(const Machine& m) {
+  return {{"fingerprint", m.fingerprint},
+          {"fingerprint_scheme", m.fingerprint_scheme},
+          {"fingerprint_fields", FingerprintFields(m.fingerprint_scheme)},
+          {"cpu_model", m.cpu_model},
+          {"cores", m.cores},
+          {"memory_gib", m.memory_gib},
+          {"libc", m.libc},
+          {"kernel_series", m.kernel_series},
+          {"kernel", m.kernel},
+          {"host", m.host}};
+}
+
 json ToJson(const Result& r) {
   json j;
   j["schema"] = kSchemaName;
   j["schema_version"] = kSchemaVersion;
+  j["run_kind"] = r.run_kind;
   j["commit"] = r.commit;
   j["dirty"] = r.dirty;
   j["started_at"] = r.started_at;
   j["bazel_version"] = r.bazel_version;
   j["flags"] = r.flags;
-  j["machine"] = {{"fingerprint", r.machine.fingerprint}, {"cpu_model", r.machine.cpu_model},
-                  {"cores", r.machine.cores},             {"kernel", r.machine.kernel},
-                  {"libc", r.machine.libc}};
+  j["machine"] = MachineToJson(r.machine);
   j["complete"] = r.complete;
   if (!r.complete) j["incomplete_reason"] = r.incomplete_reason;
+  if (!r.binaries.empty()) j["binaries"] = r.binaries;
+  if (r.reused_from) j["reused_from"] = {{"commit", r.reused_from->commit}, {"reason", r.reused_from->reason}};
   j["variants"] = json::array();
   for (const auto& v : r.variants) {
     json jv = {{"name", v.name}, {"allocator", v.allocator}, {"switches", v.switches}, {"compiler", v.compiler}};
@@ -94,6 +115,8 @@ json ToJson(const Result& r) {
     j["variants"].push_back(jv);
   }
   j["points"] = json::array();
+  // Google Benchmark's JSON shape, so compare.py reads a lab result directly (readers ignore it).
+  j["benchmarks"] = json::array();
   for (const auto& p : r.points) {
     json params = json::object();  // integers stay integers: 1000000, never 1e+06 or 1000000.0
     for (const auto& [k, v] : p.params) params[k] = IsWhole(v) ? json(static_cast<long long>(v)) : json(v);
@@ -106,8 +129,34 @@ json ToJson(const Result& r) {
     if (p.p99_ns_per_op) jp["p99_ns_per_op"] = *p.p99_ns_per_op;
     if (!p.tiers.empty()) jp["tiers"] = p.tiers;
     j["points"].push_back(jp);
+    const double ns = p.median > 0 ? 1e9 / p.median : 0;
+    j["benchmarks"].push_back({{"name", p.variant + "/" + p.workload + "/" + p.Label()},
+                               {"run_type", "iteration"},
+                               {"iterations", 1},
+                               {"real_time", ns},
+                               {"cpu_time", ns},
+                               {"time_unit", "ns"}});
   }
   j["fastpath_instructions"] = r.fastpath;
+  return j;
+}
+
+json UpgradeV1(const json& v1, const std::string& run_kind) {
+  if (!v1.is_object() || v1.value("schema", "") != kSchemaName) return v1;
+  auto ver = v1.find("schema_version");
+  if (ver == v1.end() || !ver->is_number_integer() || ver->get<int>() != 1) return v1;
+  json j = v1;
+  j["schema_version"] = 2;
+  j["run_kind"] = run_kind;
+  auto m = j.find("machine");
+  if (m != j.end() && m->is_object()) {
+    (*m)["fingerprint_scheme"] = 1;
+    (*m)["fingerprint_fields"] = FingerprintFields(1);
+    (*m)["memory_gib"] = 0;  // unknown
+    const auto k = m->find("kernel");
+    (*m)["kernel_series"] = k != m->end() && k->is_string() ? KernelSeries(k->get<std::string>()) : "";
+    (*m)["host"] = "";       // unknown: v1 hashed the raw machine-id and did not record it
+  }
   return j;
 }
 
@@ -145,34 +194,76 @@ struct Reader {
 };
 }  // namespace
 
-std::optional<Result> FromJson(const json& j, const std::string& origin, std::string* error) {
+std::optional<Result> FromJson(const json& input, const std::string& origin, std::string* error,
+                               const std::string& v1_run_kind) {
   Reader rd{origin};
   try {
-    if (!j.is_object()) rd.Fail("(top)", "expected a JSON object");
-    if (rd.Str(j, "schema") != kSchemaName) rd.Fail("schema", "not a hakmem-lab result");
-    const json& ver = rd.Get(j, "schema_version", "");
-    if (!ver.is_number_integer() || ver.get<int>() != kSchemaVersion) {
-      rd.Fail("schema_version", "is " + ver.dump() + ", this reader understands only " +
+    if (!input.is_object()) rd.Fail("(top)", "expected a JSON object");
+    if (rd.Str(input, "schema") != kSchemaName) rd.Fail("schema", "not a hakmem-lab result");
+    const json& ver = rd.Get(input, "schema_version", "");
+    if (!ver.is_number_integer() || (ver.get<int>() != 1 && ver.get<int>() != kSchemaVersion)) {
+      rd.Fail("schema_version", "is " + ver.dump() + ", this reader understands 1 (upgraded) and " +
                                     std::to_string(kSchemaVersion));
     }
+    const json j = ver.get<int>() == 1 ? UpgradeV1(input, v1_run_kind) : input;
     Result r;
+    r.run_kind = rd.Str(j, "run_kind");
+    if (std::find(kRunKinds.begin(), kRunKinds.end(), r.run_kind) == kRunKinds.end()) {
+      rd.Fail("run_kind", "is '" + r.run_kind + "', expected full or quick");
+    }
     r.commit = rd.Str(j, "commit");
+    if (r.commit.empty()) rd.Fail("commit", "empty");
     const json& dirty = rd.Get(j, "dirty", "");
     if (!dirty.is_boolean()) rd.Fail("dirty", "expected true or false");
     r.dirty = dirty.get<bool>();
     r.started_at = rd.Str(j, "started_at");
+    if (r.started_at.empty()) rd.Fail("started_at", "empty");
     r.bazel_version = rd.Str(j, "bazel_version");
     r.flags = rd.Str(j, "flags");
     const json& m = rd.Get(j, "machine", "");
     r.machine.fingerprint = rd.Str(m, "fingerprint", "machine");
+    if (r.machine.fingerprint.empty()) rd.Fail("machine.fingerprint", "empty");
+    const json& scheme = rd.Get(m, "fingerprint_scheme", "machine");
+    if (!scheme.is_number_integer() || (scheme.get<int>() != 1 && scheme.get<int>() != 2)) {
+      rd.Fail("machine.fingerprint_scheme", "is " + scheme.dump() + ", expected 1 or 2");
+    }
+    r.machine.fingerprint_scheme = scheme.get<int>();
     r.machine.cpu_model = rd.Str(m, "cpu_model", "machine");
     r.machine.kernel = rd.Str(m, "kernel", "machine");
     r.machine.libc = rd.Str(m, "libc", "machine");
     r.machine.cores = int(rd.Num(rd.Get(m, "cores", "machine"), "machine.cores"));
+    if (r.machine.cores <= 0) rd.Fail("machine.cores", "not positive");
+    const json& mem = rd.Get(m, "memory_gib", "machine");
+    if (!mem.is_number_integer() || mem.get<long long>() < 0) rd.Fail("machine.memory_gib", "expected a whole number >= 0");
+    r.machine.memory_gib = mem.get<int>();
+    r.machine.kernel_series = rd.Str(m, "kernel_series", "machine");
+    r.machine.host = rd.Str(m, "host", "machine");
     const json& complete = rd.Get(j, "complete", "");
     if (!complete.is_boolean()) rd.Fail("complete", "expected true or false");
     r.complete = complete.get<bool>();
     if (!r.complete && j.contains("incomplete_reason")) r.incomplete_reason = rd.Str(j, "incomplete_reason");
+    if (j.contains("binaries")) {  // optional: what was measured
+      const json& b = j["binaries"];
+      if (!b.is_object()) rd.Fail("binaries", "expected an object");
+      for (auto it = b.begin(); it != b.end(); ++it) {
+        const std::string f = "binaries." + it.key();
+        if (it.key().empty() || it.key().find('/') != std::string::npos) rd.Fail(f, "expected a file name");
+        if (!it->is_string()) rd.Fail(f, "expected a string");
+        const std::string h = it->get<std::string>();
+        if (h.size() != 64 || h.find_first_not_of("0123456789abcdef") != std::string::npos) {
+          rd.Fail(f, "expected 64 lowercase hex digits");
+        }
+        r.binaries[it.key()] = h;
+      }
+    }
+    if (j.contains("reused_from")) {  // optional: backfill reused a byte-identical build's run
+      const json& u = j["reused_from"];
+      ReusedFrom rf{rd.Str(u, "commit", "reused_from"), rd.Str(u, "reason", "reused_from")};
+      if (rf.commit.size() != 40 || rf.commit.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        rd.Fail("reused_from.commit", "expected 40 lowercase hex digits");
+      }
+      r.reused_from = rf;
+    }
     const json& vs = rd.Get(j, "variants", "");
     if (!vs.is_array()) rd.Fail("variants", "expected an array");
     std::set<std::string> names;
@@ -180,6 +271,7 @@ std::optional<Result> FromJson(const json& j, const std::string& origin, std::st
       const std::string path = "variants[" + std::to_string(i) + "]";
       VariantInfo v{rd.Str(vs[i], "name", path), rd.Str(vs[i], "allocator", path),
                     rd.Str(vs[i], "switches", path), rd.Str(vs[i], "compiler", path)};
+      if (v.name.empty()) rd.Fail(path + ".name", "empty");
       if (vs[i].contains("preload")) {  // optional: --peer NAME=/path/lib.so
         const std::string pp = path + ".preload";
         const json& pl = vs[i]["preload"];
@@ -195,18 +287,30 @@ std::optional<Result> FromJson(const json& j, const std::string& origin, std::st
     }
     const json& ps = rd.Get(j, "points", "");
     if (!ps.is_array()) rd.Fail("points", "expected an array");
+    // A partial result may hold nothing (its first run failed); a complete one never does.
+    if (ps.empty() && r.complete) rd.Fail("points", "empty (a complete result measured nothing)");
     std::set<std::string> keys;
     for (size_t i = 0; i < ps.size(); ++i) {
       const std::string path = "points[" + std::to_string(i) + "]";
       Point p;
       p.workload = rd.Str(ps[i], "workload", path);
+      const bool gbench = p.workload.rfind("gbench/", 0) == 0 && p.workload.size() > 7;
+      if (!gbench && std::find(kWorkloads.begin(), kWorkloads.end(), p.workload) == kWorkloads.end()) {
+        rd.Fail(path + ".workload", "unknown workload '" + p.workload + "'");
+      }
       p.variant = rd.Str(ps[i], "variant", path);
       if (names.count(p.variant) == 0) rd.Fail(path + ".variant", "unknown variant '" + p.variant + "'");
       p.unit = rd.Str(ps[i], "unit", path);
+      if (std::find(kUnits.begin(), kUnits.end(), p.unit) == kUnits.end()) {
+        rd.Fail(path + ".unit", "unknown unit '" + p.unit + "'");
+      }
       const json& params = rd.Get(ps[i], "params", path);
       if (!params.is_object()) rd.Fail(path + ".params", "expected an object");
       for (auto it = params.begin(); it != params.end(); ++it) {
-        p.params[it.key()] = rd.Num(it.value(), path + ".params." + it.key());
+        const double v = rd.Num(it.value(), path + ".params." + it.key());
+        // Sizes, counts, times: all positive; only a seed may be anything.
+        if (it.key() != "seed" && v <= 0) rd.Fail(path + ".params." + it.key(), "not positive (" + ExactNumber(v) + ")");
+        p.params[it.key()] = v;
       }
       // The label as written (older files have none: it is derived by the same rule).
       if (ps[i].contains("label")) {
@@ -251,7 +355,8 @@ std::optional<Result> FromJson(const json& j, const std::string& origin, std::st
   }
 }
 
-std::optional<Result> ReadResultFile(const std::string& path, std::string* error) {
+std::optional<Result> ReadResultFile(const std::string& path, std::string* error,
+                                     const std::string& v1_run_kind) {
   std::ifstream f(path);
   if (!f) {
     *error = path + ": cannot open";
@@ -264,7 +369,7 @@ std::optional<Result> ReadResultFile(const std::string& path, std::string* error
     *error = path + ": not valid JSON (truncated or corrupt): " + e.what();
     return std::nullopt;
   }
-  return FromJson(j, path, error);
+  return FromJson(j, path, error, v1_run_kind);
 }
 
 std::string UserPath(const std::string& path) {
@@ -289,10 +394,27 @@ std::string BaselineRoot(const std::string& workspace) {
   return workspace + "/baselines";
 }
 
-bool CheckWritable(const std::string& path, std::string* why) {
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+bool CheckWritable(const std::string& path, std::string* why, bool create_dirs) {
+  auto parent = [](const std::string& p) {
+    const size_t slash = p.rfind('/');
+    return slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : p.substr(0, slash);
+  };
+  const std::string dir = parent(path);
   struct stat st {};
+  if (create_dirs && stat(dir.c_str(), &st) != 0) {
+    // The nearest existing ancestor must be a writable directory: it will hold the new ones.
+    std::string up = dir;
+    while (stat(up.c_str(), &st) != 0 && up != "/" && up != ".") up = parent(up);
+    if (!S_ISDIR(st.st_mode)) {
+      *why = path + ": cannot create directory " + dir + ": " + up + " is not a directory";
+      return false;
+    }
+    if (access(up.c_str(), W_OK) != 0) {
+      *why = path + ": cannot create directory " + dir + ": directory " + up + " is not writable";
+      return false;
+    }
+    return true;
+  }
   if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     *why = path + ": directory " + dir + " does not exist";
     return false;

@@ -1,5 +1,6 @@
-// result.h — the lab's result file (schema "hakmem-lab/result", version 1): what the sweep
-// writes and the gate, the history replay and the reports read. Documented in harness/README.md.
+// result.h — the lab's result file (schema "hakmem-lab/result", version 2; version 1 is read
+// through UpgradeV1): what the sweep writes and the gate, the store, the history replay and the
+// reports read. Documented in harness/README.md.
 #ifndef HAKMEM_HARNESS_RESULT_H_
 #define HAKMEM_HARNESS_RESULT_H_
 
@@ -13,12 +14,36 @@
 namespace lab {
 
 inline constexpr const char* kSchemaName = "hakmem-lab/result";
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
+
+// Every workload the sweep knows (its --workloads check) and a result may hold; Google
+// Benchmark points are "gbench/<benchmark>".
+inline const std::vector<std::string> kWorkloads = {
+    "random_mixed", "size_sweep",        "mt_prodcons",      "mt_larson", "mt_churn",
+    "mem_liveset",  "mem_prodcons_long", "mem_thread_churn", "gbench"};
+// The units a point's samples may have (the sweep writes ops/s for every workload).
+inline const std::vector<std::string> kUnits = {"ops/s"};
+// run_kind: a --quick sweep's smoke-sized grid or the full one; never compared with each other.
+inline const std::vector<std::string> kRunKinds = {"full", "quick"};
 
 struct Machine {
-  std::string fingerprint;  // hash of the fields below: equal fingerprints = comparable timings
+  std::string fingerprint;  // hash of the fields (scheme 2: machine.h): equal = comparable timings
   std::string cpu_model, kernel, libc;
   int cores = 0;
+  int memory_gib = 0;          // MemTotal rounded to whole GiB; 0 = unknown (a v1 file)
+  std::string kernel_series;   // "6.1" of kernel "Linux 6.1.0-27-amd64 x86_64": hashed, kernel is not
+  std::string host;            // first 12 hex of SHA-256 of /etc/machine-id; "" = unknown (a v1 file)
+  int fingerprint_scheme = 2;  // 1: a v1 file's std::hash fingerprint (cpu|cores|kernel|libc|machine-id)
+};
+// The fields a scheme hashes, in order (the machine block's "fingerprint_fields").
+std::vector<std::string> FingerprintFields(int scheme);
+// The machine block of a v2 result (machine.json without "schema" and "legacy_fingerprints").
+nlohmann::json MachineToJson(const Machine& m);
+
+// What backfill reused: a byte-identical build's measurement ("reused_from" in the JSON).
+struct ReusedFrom {
+  std::string commit;  // the commit whose measurement this is (40 hex)
+  std::string reason;
 };
 
 // A peer given to the sweep as --peer NAME=/path/lib.so: the glibc-linked binaries run with
@@ -61,6 +86,7 @@ struct Point {
 };
 
 struct Result {
+  std::string run_kind = "full";  // "full" or "quick" (sweep --quick)
   std::string commit;
   bool dirty = false;
   std::string started_at;  // ISO 8601 UTC
@@ -72,6 +98,8 @@ struct Result {
   std::vector<VariantInfo> variants;
   std::vector<Point> points;
   std::map<std::string, std::map<std::string, double>> fastpath;  // variant -> {malloc_hit, free_hit}
+  std::map<std::string, std::string> binaries;  // optional: file name -> sha256 of what was measured
+  std::optional<ReusedFrom> reused_from;        // optional (backfill)
 };
 
 // How tables, plots and the gate name a point within its workload: "ws=128", "size=4096",
@@ -84,11 +112,20 @@ std::string ProgramOf(const std::string& workload);
 // A number exactly: whole numbers as integers ("1234567"), others with 17 significant digits.
 std::string ExactNumber(double v);
 
+// Version 2, with "benchmarks": one Google Benchmark-shaped entry per point (for compare.py;
+// the reader ignores it).
 nlohmann::json ToJson(const Result& r);
-// Parses and validates. On failure returns nullopt and sets *error to one line naming the file
-// (`origin`) and the field at fault.
-std::optional<Result> FromJson(const nlohmann::json& j, const std::string& origin, std::string* error);
-std::optional<Result> ReadResultFile(const std::string& path, std::string* error);
+// A version-1 result as version 2: run_kind as the caller says (v1 files do not record it),
+// the machine block completed with what v1 lacks (memory_gib 0 = unknown, kernel_series from
+// kernel, host "", fingerprint_scheme 1: its fingerprint stays the old one). Anything that is not
+// a v1 result object is returned unchanged, for FromJson to refuse.
+nlohmann::json UpgradeV1(const nlohmann::json& v1, const std::string& run_kind = "full");
+// Parses and validates (v1 through UpgradeV1 with `v1_run_kind`). On failure returns nullopt and
+// sets *error to one line naming the file (`origin`) and the field at fault.
+std::optional<Result> FromJson(const nlohmann::json& j, const std::string& origin, std::string* error,
+                               const std::string& v1_run_kind = "full");
+std::optional<Result> ReadResultFile(const std::string& path, std::string* error,
+                                     const std::string& v1_run_kind = "full");
 // Writes atomically: a temporary file in the same directory, fsync, then rename.
 // With no_replace, an existing `path` is never touched (link(2) is the atomic test-and-create):
 // two writers racing for the same path get one winner and one error, never a mix.
@@ -100,15 +137,17 @@ bool WriteFileAtomic(const std::string& path, const std::string& contents, std::
 // BUILD_WORKING_DIRECTORY (else the current directory). "" stays "".
 std::string UserPath(const std::string& path);
 // True when `path` can be created or replaced: its directory exists and is writable, and an
-// existing `path` is a writable regular file. Else *why says which, in one line.
-bool CheckWritable(const std::string& path, std::string* why);
+// existing `path` is a writable regular file. Else *why says which, in one line. With
+// create_dirs, missing directories are fine when the nearest existing one is a writable
+// directory (they will be created); *why names the directory that stops it.
+bool CheckWritable(const std::string& path, std::string* why, bool create_dirs = false);
 
 // Where the sweep keeps one callgrind profile of `name` ("random_mixed_ws=128",
 // "fastpath_free") under `dir`, and where the gate's report looks for it.
 std::string ProfileFile(const std::string& dir, std::string name);
 
-// Where per-commit baselines live: $HAKMEM_LAB_BASELINES when set (a CI runner keeps them
-// outside its checkout, which actions/checkout cleans), else <workspace>/baselines.
+// The store's root (harness/store.h lays it out): $HAKMEM_LAB_BASELINES when set (a CI runner
+// keeps them outside its checkout, which actions/checkout cleans), else <workspace>/baselines.
 std::string BaselineRoot(const std::string& workspace);
 
 // Recomputes median, MAD and interval from the samples.

@@ -19,7 +19,7 @@ Result Sample() {
   r.started_at = "2026-11-22T03:00:00Z";
   r.bazel_version = "4.2.3";
   r.flags = "-c opt -O2";
-  r.machine = {"fp01", "Test CPU", "6.1.0", "glibc 2.36", 2};
+  r.machine = {"fp01", "Test CPU", "6.1.0", "glibc 2.36", 2, 24, "6.1", "0123456789ab", 2};
   r.variants = {{"e3", "hakmem", "c7_header=1", "gcc 12"}, {"system", "glibc", "", "gcc 12"}};
   for (const char* v : {"e3", "system"}) {
     Point p;
@@ -54,8 +54,138 @@ TEST(Result, RoundTrip) {
 
 TEST(Result, RejectsWrongVersion) {
   auto j = ToJson(Sample());
-  j["schema_version"] = 2;
-  EXPECT_NE(Err(j).find("f.json: schema_version: is 2"), std::string::npos) << Err(j);
+  EXPECT_EQ(j["schema_version"], 2);
+  j["schema_version"] = 3;
+  EXPECT_NE(Err(j).find("f.json: schema_version: is 3"), std::string::npos) << Err(j);
+}
+
+// A v1 file as the sweep wrote it before v2 (the checked-in baselines are such files).
+nlohmann::json V1() {
+  auto j = ToJson(Sample());
+  j["schema_version"] = 1;
+  for (const char* k : {"run_kind", "benchmarks"}) j.erase(k);
+  j["machine"] = {{"fingerprint", "6393502c27e0f4c3"}, {"cpu_model", "Test CPU"}, {"cores", 2},
+                  {"kernel", "Linux 6.18.44-fc-v595 x86_64"}, {"libc", "glibc 2.36"}};
+  return j;
+}
+
+TEST(Result, V1IsReadThroughUpgradeV1) {
+  const auto up = UpgradeV1(V1());
+  EXPECT_EQ(up["schema_version"], 2);
+  EXPECT_EQ(up["run_kind"], "full");
+  EXPECT_EQ(up["machine"]["kernel_series"], "6.18");
+  EXPECT_EQ(up["machine"]["memory_gib"], 0);
+  EXPECT_EQ(up["machine"]["host"], "");
+  EXPECT_EQ(up["machine"]["fingerprint_scheme"], 1);
+  EXPECT_EQ(UpgradeV1(V1(), "quick")["run_kind"], "quick");
+  std::string e;
+  auto r = FromJson(V1(), "old.json", &e);
+  ASSERT_TRUE(r.has_value()) << e;
+  EXPECT_EQ(r->run_kind, "full");
+  EXPECT_EQ(r->machine.fingerprint, "6393502c27e0f4c3");  // the old fingerprint is kept
+  EXPECT_EQ(r->machine.fingerprint_scheme, 1);
+  EXPECT_EQ(r->machine.kernel_series, "6.18");
+  r = FromJson(V1(), "old.json", &e, "quick");
+  ASSERT_TRUE(r.has_value()) << e;
+  EXPECT_EQ(r->run_kind, "quick");
+  // Written back, it is v2 and reads back the same.
+  const auto again = FromJson(ToJson(*r), "new.json", &e);
+  ASSERT_TRUE(again.has_value()) << e;
+  EXPECT_EQ(ToJson(*again), ToJson(*r));
+  // The upgrade does not make a v1 file's own faults pass.
+  auto bad = V1();
+  bad["points"][0]["params"]["ws"] = -5;
+  EXPECT_EQ(Err(bad), "f.json: points[0].params.ws: not positive (-5)");
+}
+
+TEST(Result, V2FieldsRoundTripAndBenchmarksHaveGoogleBenchmarkShape) {
+  Result r = Sample();
+  r.run_kind = "quick";
+  r.machine.memory_gib = 24;
+  r.machine.kernel_series = "6.1";
+  r.machine.host = "0123456789ab";
+  r.binaries = {{"bench_random_mixed.e3", std::string(64, 'c')}};
+  r.reused_from = ReusedFrom{std::string(40, 'a'), "byte-identical build"};
+  const auto j = ToJson(r);
+  EXPECT_EQ(j["machine"]["fingerprint_fields"],
+            nlohmann::json({"cpu_model", "cores", "memory_gib", "libc", "kernel_series", "host"}));
+  ASSERT_EQ(j["benchmarks"].size(), 2u);
+  const auto& b = j["benchmarks"][0];
+  EXPECT_EQ(b["name"], "e3/random_mixed/ws=128");
+  EXPECT_EQ(b["run_type"], "iteration");
+  EXPECT_EQ(b["iterations"], 1);
+  EXPECT_EQ(b["time_unit"], "ns");
+  EXPECT_DOUBLE_EQ(b["real_time"].get<double>(), 1e9 / 3e7);
+  EXPECT_EQ(b["cpu_time"], b["real_time"]);
+  std::string e;
+  auto back = FromJson(j, "f.json", &e);
+  ASSERT_TRUE(back.has_value()) << e;
+  EXPECT_EQ(ToJson(*back), j);
+  EXPECT_EQ(back->reused_from->commit, std::string(40, 'a'));
+  EXPECT_EQ(back->binaries.at("bench_random_mixed.e3"), std::string(64, 'c'));
+  auto bad = j;
+  bad["binaries"]["x"] = "nothex";
+  EXPECT_EQ(Err(bad), "f.json: binaries.x: expected 64 lowercase hex digits");
+  bad = j;
+  bad["reused_from"]["commit"] = "abc";
+  EXPECT_EQ(Err(bad), "f.json: reused_from.commit: expected 40 lowercase hex digits");
+}
+
+TEST(Result, RejectsUnknownWorkloadAndUnit) {
+  auto j = ToJson(Sample());
+  j["points"][1]["workload"] = "random_mixd";
+  EXPECT_EQ(Err(j), "f.json: points[1].workload: unknown workload 'random_mixd'");
+  j = ToJson(Sample());
+  j["points"][0]["workload"] = "gbench/BM_MallocFree";  // Google Benchmark points are fine
+  j["points"][0]["params"] = {{"arg", 64}};
+  std::string e;
+  EXPECT_TRUE(FromJson(j, "f.json", &e).has_value()) << e;
+  j["points"][0]["workload"] = "gbench/";
+  EXPECT_EQ(Err(j), "f.json: points[0].workload: unknown workload 'gbench/'");
+  j = ToJson(Sample());
+  j["points"][0]["unit"] = "ms";
+  EXPECT_EQ(Err(j), "f.json: points[0].unit: unknown unit 'ms'");
+}
+
+TEST(Result, RejectsNonPositiveParamsButNotSeed) {
+  auto j = ToJson(Sample());
+  j["points"][0]["params"]["ws"] = -5;
+  EXPECT_EQ(Err(j), "f.json: points[0].params.ws: not positive (-5)");
+  j = ToJson(Sample());
+  j["points"][1]["params"]["cycles"] = 0;
+  EXPECT_EQ(Err(j), "f.json: points[1].params.cycles: not positive (0)");
+  j = ToJson(Sample());
+  j["points"][0]["params"]["seed"] = 0;
+  j["points"][1]["params"]["seed"] = -1;
+  std::string e;
+  EXPECT_TRUE(FromJson(j, "f.json", &e).has_value()) << e;
+}
+
+TEST(Result, RejectsEmptyIdentityFieldsNoPointsAndBadRunKind) {
+  auto j = ToJson(Sample());
+  j["commit"] = "";
+  EXPECT_EQ(Err(j), "f.json: commit: empty");
+  j = ToJson(Sample());
+  j["started_at"] = "";
+  EXPECT_EQ(Err(j), "f.json: started_at: empty");
+  j = ToJson(Sample());
+  j["machine"]["fingerprint"] = "";
+  EXPECT_EQ(Err(j), "f.json: machine.fingerprint: empty");
+  j = ToJson(Sample());
+  j["variants"][0]["name"] = "";
+  EXPECT_EQ(Err(j), "f.json: variants[0].name: empty");
+  j = ToJson(Sample());
+  j["points"] = nlohmann::json::array();
+  EXPECT_EQ(Err(j), "f.json: points: empty (a complete result measured nothing)");
+  j["complete"] = false;  // a partial result whose first run failed holds nothing, and says why
+  j["incomplete_reason"] = "random_mixed variant e3 round 1: exit 139";
+  std::string e;
+  EXPECT_TRUE(FromJson(j, "f.json", &e).has_value()) << e;
+  j = ToJson(Sample());
+  j["run_kind"] = "smoke";
+  EXPECT_EQ(Err(j), "f.json: run_kind: is 'smoke', expected full or quick");
+  j.erase("run_kind");
+  EXPECT_EQ(Err(j), "f.json: run_kind: missing");
 }
 
 TEST(Result, RejectsMissingField) {
@@ -198,6 +328,13 @@ TEST(UserPaths, RelativeToWhereTheUserStands) {
   const std::string tmp = getenv("TEST_TMPDIR");
   EXPECT_TRUE(CheckWritable(tmp + "/x.json", &why)) << why;
   EXPECT_FALSE(CheckWritable(tmp, &why));  // a directory is not a file
+  // create_dirs: missing directories are fine under a writable one; a file in the way is named.
+  EXPECT_FALSE(CheckWritable(tmp + "/a/b/x.json", &why));
+  EXPECT_TRUE(CheckWritable(tmp + "/a/b/x.json", &why, true)) << why;
+  std::ofstream(tmp + "/plain") << "x";
+  EXPECT_FALSE(CheckWritable(tmp + "/plain/a/x.json", &why, true));
+  EXPECT_EQ(why, tmp + "/plain/a/x.json: cannot create directory " + tmp + "/plain/a: " + tmp +
+                     "/plain is not a directory");
 }
 
 TEST(Result, PreloadedPeerRoundTrips) {

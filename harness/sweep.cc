@@ -32,6 +32,7 @@
 #include "harness/machine.h"
 #include "harness/result.h"
 #include "harness/stats.h"
+#include "harness/store.h"
 #include "harness/subprocess.h"
 
 namespace {
@@ -61,8 +62,10 @@ constexpr const char* kUsage = R"(usage: sweep [options]
                       variant (all rounds, as repetitions) is kept beside it as
                       <out without .json>.gbench-<variant>.json, for compare.py
   --csv FILE          also write one CSV row per point there (medians, intervals, instr/op, RSS)
-  --record            also store the result as baselines/<commit>/<machine>.json
-                      ($HAKMEM_LAB_BASELINES/<commit>/<machine>.json when that is set)
+  --record            also store the result in the store (harness/store.h):
+                      baselines/<machine>/<full|quick>/commits/<commit>.json, under
+                      $HAKMEM_LAB_BASELINES instead when that is set; the directory is
+                      checked writable (and named if not) before anything is measured
   --allow-dirty       with --record: accept a tree with uncommitted changes
   --force             with --record: replace an existing baseline
   --profiles DIR      with --instructions: keep every callgrind profile in DIR/<variant>/
@@ -81,8 +84,7 @@ struct Options {
   std::map<std::string, std::string> dir_of;                          // label -> bazel-bin of another tree
   std::map<std::string, std::string> preload_of;                      // --peer label -> library (absolute)
   std::vector<std::string> peer_labels;                               // --peer labels, as given
-  std::vector<std::string> workloads = {"random_mixed", "size_sweep", "mt_prodcons", "mt_larson", "mt_churn",
-                                        "mem_liveset", "mem_prodcons_long", "mem_thread_churn", "gbench"};
+  std::vector<std::string> workloads = lab::kWorkloads;
   int rounds = 5;
   bool rounds_set = false, quick = false, instructions = false, record = false;
   bool allow_dirty = false, force = false;
@@ -159,9 +161,7 @@ Options Parse(int argc, char** argv) {
     } else if (a == "--force") {
       o.force = true;
     } else if (a == "--print-machine") {
-      const lab::Machine m = lab::ThisMachine();
-      fmt::print("{}\n", json{{"fingerprint", m.fingerprint}, {"cpu_model", m.cpu_model}, {"cores", m.cores},
-                               {"kernel", m.kernel}, {"libc", m.libc}}.dump());
+      fmt::print("{}\n", lab::MachineToJson(lab::ThisMachine()).dump());
       std::exit(0);
     } else if (a == "--commit") {
       o.commit = value();
@@ -218,10 +218,9 @@ Options Parse(int argc, char** argv) {
   for (const auto& v : o.variants) {
     if (!seen.insert(v).second) Die(2, "variant '" + v + "' given twice");
   }
-  const Options defaults;
   for (const auto& w : o.workloads) {
-    if (std::find(defaults.workloads.begin(), defaults.workloads.end(), w) == defaults.workloads.end()) {
-      Die(2, fmt::format("unknown workload '{}' (known: {})", w, fmt::join(defaults.workloads, ", ")));
+    if (std::find(lab::kWorkloads.begin(), lab::kWorkloads.end(), w) == lab::kWorkloads.end()) {
+      Die(2, fmt::format("unknown workload '{}' (known: {})", w, fmt::join(lab::kWorkloads, ", ")));
     }
   }
   return o;
@@ -508,6 +507,7 @@ int main(int argc, char** argv) {
 
   lab::Result result;
   result.started_at = IsoNow();
+  result.run_kind = o.quick ? "quick" : "full";
   result.machine = lab::ThisMachine();
   if (!ws_dir.empty()) {
     result.commit = Trim(Run({"/usr/bin/git", "-C", ws_dir, "rev-parse", "HEAD"}, 30).out);
@@ -539,10 +539,17 @@ int main(int argc, char** argv) {
   // Google Benchmark's raw output per variant, all rounds as repetitions (compare.py reads it).
   std::map<std::string, json> gbench_raw;
   const std::string out_stem = out.size() > 5 && out.substr(out.size() - 5) == ".json" ? out.substr(0, out.size() - 5) : out;
-  const std::string baseline_dir = lab::BaselineRoot(ws_dir) + "/" + result.commit;
-  const std::string baseline_path = baseline_dir + "/" + result.machine.fingerprint + ".json";
-  if (o.record && !o.force && access(baseline_path.c_str(), F_OK) == 0) {
-    Die(2, baseline_path + " exists (use --force to replace it)");
+  // --record: the store's entry of this commit (series commits, this run's kind), checked now too.
+  const lab::BaselineStore store(lab::BaselineRoot(ws_dir), result.machine);
+  std::string baseline_path;
+  if (o.record) {
+    std::string why;
+    baseline_path = store.Path(result.machine.fingerprint, result.run_kind, "commits", result.commit, &why);
+    if (baseline_path.empty()) Die(2, "--record: " + why);
+    if (!o.force && access(baseline_path.c_str(), F_OK) == 0) {
+      Die(2, baseline_path + " exists (use --force to replace it)");
+    }
+    if (!lab::CheckWritable(baseline_path, &why, /*create_dirs=*/true)) Die(2, "--record " + why);
   }
 
   // Check every binary is there and is what it claims before measuring anything.
@@ -875,13 +882,13 @@ int main(int argc, char** argv) {
     return 3;
   }
   if (o.record) {
-    mkdir(lab::BaselineRoot(ws_dir).c_str(), 0755);
-    mkdir(baseline_dir.c_str(), 0755);
     // Without --force the baseline is created only if absent, atomically: of two sweeps
     // recording the same commit at once, one wins and the other keeps its result at `out`.
-    if (!lab::WriteFileAtomic(baseline_path, text, &err, /*no_replace=*/!o.force)) {
-      Die(o.force ? 3 : 2, err + " (another sweep recorded this commit meanwhile?); this result is kept at " + out);
+    const auto put = store.Put(result, text, "commits", result.commit, o.force, &baseline_path, &err);
+    if (put == lab::BaselineStore::PutStatus::kExists) {
+      Die(2, err + " (another sweep recorded this commit since this one started); this result is kept at " + out);
     }
+    if (put != lab::BaselineStore::PutStatus::kOk) Die(3, err + "; this result is kept at " + out);
     fmt::print("baseline: {}\n", baseline_path);
   }
   return 0;

@@ -96,17 +96,33 @@ for i in 1 2; do
 done
 wait "${pids[1]}"; c1=$?
 wait "${pids[2]}"; c2=$?
-baselines=$(find "$ws/baselines" -name '*.json' 2>/dev/null | grep -v '\.tmp\.' | wc -l)
+baselines=$(find "$ws/baselines" -path '*/quick/commits/*.json' 2>/dev/null | grep -v '\.tmp\.' | wc -l)
 check "twins: exits $c1 and $c2: one 0, one 2" test "$(echo "$c1 $c2" | tr ' ' '\n' | sort | tr '\n' ' ')" = "0 2 "
 check "twins: exactly one baseline file ($baselines), no temporary left" \
   test "$baselines" = 1 -a "$(find "$ws/baselines" -name '*.tmp.*' | wc -l)" = 0
 check "twins: the baseline is one sweep's complete result" \
   py 'import json,sys,glob
-b=glob.glob(sys.argv[1]+"/baselines/*/*.json")[0]; r=json.load(open(b))
+b=glob.glob(sys.argv[1]+"/baselines/*/quick/commits/*.json")[0]; r=json.load(open(b))
 import os; twins=[json.load(open(f)) for f in sys.argv[2:] if os.path.exists(f)]
 sys.exit(0 if r["complete"] and any(r["points"]==t["points"] for t in twins) else 1)' "$ws" "$tmp/twin1.json" "$tmp/twin2.json"
 check "twins: the loser names the existing baseline and keeps its own result" \
   grep -h -q -E "exists|not replaced" "$tmp/twin1.err" "$tmp/twin2.err"
+
+check "twins: stored by the store's rule, <machine>/quick/commits/<commit>.json, beside machine.json" \
+  py 'import glob,sys,subprocess
+sha=subprocess.run(["git","-C",sys.argv[1],"rev-parse","HEAD"],capture_output=True,text=True).stdout.strip()
+sys.exit(0 if glob.glob(sys.argv[1]+"/baselines/*/quick/commits/"+sha+".json") and glob.glob(sys.argv[1]+"/baselines/*/machine.json") else 1)' "$ws"
+
+# ---- 4. --record where the store cannot be: refused before anything runs, naming the directory ----
+make_tree "$tmp/rec" crash 99
+echo "a file" >"$tmp/plainfile"
+HAKMEM_LAB_BASELINES="$tmp/plainfile/store" BUILD_WORKSPACE_DIRECTORY="$ws" "$sweep" --variants a=e3@"$tmp/rec" \
+  --workloads random_mixed --quick --record --allow-dirty --out "$tmp/rec.json" >"$tmp/rec.out" 2>"$tmp/rec.err"
+code=$?
+check "record into an impossible directory: exit 2 (got $code)" test "$code" = 2
+check "record into an impossible directory: names it ($(cat "$tmp/rec.err"))" \
+  grep -q -F "cannot create directory $tmp/plainfile/store/" "$tmp/rec.err"
+check "record into an impossible directory: nothing was run" test ! -e "$tmp/rec/count"
 
 echo "$passed passed, $fail failed"
 [ "$fail" = 0 ]
