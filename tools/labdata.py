@@ -145,15 +145,27 @@ def user_path(path):
 
 
 def runfiles_root():
-    """The runfiles tree this tool runs from. Bazel 4's Python stub does not export RUNFILES_DIR,
-    so it is derived from this file (<root>/hakmem_lab/tools/labdata.py) and exported, so that the
-    C++ programs this tool starts (sweep, gate) find their data in the same tree."""
+    """The runfiles tree this tool runs from, exported as RUNFILES_DIR so that the C++ programs it
+    starts (sweep, gate, store) find their data in the same tree. Bazel 4's Python stub exports
+    only RUNFILES_MANIFEST_FILE (<tree>_manifest), and Python imports this module through the
+    symlink's target (the source tree), so the tree is found from the manifest or from argv[0]."""
     root = os.environ.get("RUNFILES_DIR") or os.environ.get("TEST_SRCDIR")
     if not root:
-        here = os.path.dirname(os.path.abspath(__file__))
-        cand = os.path.dirname(os.path.dirname(here))
-        if os.path.basename(os.path.dirname(here)) == "hakmem_lab" and cand.endswith(".runfiles"):
-            root = cand
+        manifest = os.environ.get("RUNFILES_MANIFEST_FILE", "")
+        if manifest.endswith(".runfiles_manifest") and os.path.isdir(manifest[:-len("_manifest")]):
+            root = manifest[:-len("_manifest")]
+        elif manifest.endswith(".runfiles/MANIFEST"):
+            root = os.path.dirname(manifest)
+    if not root:
+        for start in (sys.argv[0] if sys.argv and sys.argv[0] else "", __file__):
+            d = os.path.dirname(os.path.abspath(start)) if start else ""
+            while d and d != "/":
+                if d.endswith(".runfiles"):
+                    root = d
+                    break
+                d = os.path.dirname(d)
+            if root:
+                break
     if root:
         os.environ["RUNFILES_DIR"] = root
     return root

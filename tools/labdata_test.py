@@ -130,5 +130,23 @@ class StoreTest(unittest.TestCase):
         self.assertEqual(str(cm.exception), "store put: store: /tmp/f.json: the entry exists already (use --replace)")
 
 
+class RunfilesTest(unittest.TestCase):
+    """Under `bazel run`, Bazel 4's stub exports only RUNFILES_MANIFEST_FILE and Python imports
+    labdata through the symlink's target (the source tree): the tree must come from the manifest."""
+
+    def test_runfiles_from_the_stubs_manifest(self):
+        import os
+        import tempfile
+        from unittest import mock
+        d = tempfile.mkdtemp()
+        tree = os.path.join(d, "tool.runfiles")
+        os.mkdir(tree)
+        env = {k: v for k, v in os.environ.items() if k not in ("RUNFILES_DIR", "TEST_SRCDIR")}
+        env["RUNFILES_MANIFEST_FILE"] = tree + "_manifest"
+        with mock.patch.dict(os.environ, env, clear=True):
+            self.assertEqual(labdata.runfiles_root(), tree)
+            self.assertEqual(os.environ["RUNFILES_DIR"], tree)
+
+
 if __name__ == "__main__":
     unittest.main()
