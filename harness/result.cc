@@ -138,6 +138,10 @@ json ToJson(const Result& r) {
                                {"time_unit", "ns"}});
   }
   j["fastpath_instructions"] = r.fastpath;
+  if (!r.fastpath_cycles.empty()) {
+    j["fastpath_cycles"] = r.fastpath_cycles;
+    j["fastpath_cycles_clock"] = r.fastpath_cycles_clock;
+  }
   return j;
 }
 
@@ -337,6 +341,19 @@ std::optional<Result> FromJson(const json& input, const std::string& origin, std
       Summarize(&p);  // the stored summary is recomputed, never trusted
       if (!keys.insert(p.Key()).second) rd.Fail(path, "duplicated point (" + p.Key() + ")");
       r.points.push_back(std::move(p));
+    }
+    if (j.contains("fastpath_cycles")) {
+      const json& fc = j["fastpath_cycles"];
+      if (!fc.is_object()) rd.Fail("fastpath_cycles", "expected an object");
+      for (auto it = fc.begin(); it != fc.end(); ++it) {
+        if (!it.value().is_object()) rd.Fail("fastpath_cycles." + it.key(), "expected an object");
+        for (auto kv = it.value().begin(); kv != it.value().end(); ++kv) {
+          const double v = rd.Num(kv.value(), "fastpath_cycles." + it.key() + "." + kv.key());
+          if (v < 0) rd.Fail("fastpath_cycles." + it.key() + "." + kv.key(), "negative");
+          r.fastpath_cycles[it.key()][kv.key()] = v;
+        }
+      }
+      if (j.contains("fastpath_cycles_clock")) r.fastpath_cycles_clock = rd.Str(j, "fastpath_cycles_clock");
     }
     if (j.contains("fastpath_instructions")) {
       const json& fp = j["fastpath_instructions"];

@@ -98,6 +98,10 @@ struct Result {
   std::vector<VariantInfo> variants;
   std::vector<Point> points;
   std::map<std::string, std::map<std::string, double>> fastpath;  // variant -> {malloc_hit, free_hit}
+  // variant -> {malloc_hit, free_hit}: TSC ticks per call of the same hits (fastpath_probe
+  // cycles, median over rounds), with the probe's "clock" sentence under "clock_note" in JSON.
+  std::map<std::string, std::map<std::string, double>> fastpath_cycles;
+  std::string fastpath_cycles_clock;
   std::map<std::string, std::string> binaries;  // optional: file name -> sha256 of what was measured
   std::optional<ReusedFrom> reused_from;        // optional (backfill)
 };

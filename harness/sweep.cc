@@ -625,7 +625,7 @@ int main(int argc, char** argv) {
     return HasInstructions(g.workload);
   }));
   const size_t total = size_t(o.rounds) * grid.size() * o.variants.size() +
-                       (o.instructions ? single_thread_points * o.variants.size() : 0);
+                       (o.instructions ? (single_thread_points + size_t(o.rounds)) * o.variants.size() : 0);
   for (const auto& v : o.variants) {
     if (o.instructions && access((HarnessDir(o, rf, v) + "/fastpath_probe." + o.config_of.at(v)).c_str(), X_OK) != 0) {
       Die(2, "no fastpath_probe binary for variant " + v);
@@ -786,6 +786,37 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (o.instructions && result.complete) {
+    // The same hits timed with the TSC (the seeds' claims are in cycles), natively: one probe
+    // run per variant per round, variants shuffled, medians kept. A timing, so as noisy as one.
+    std::map<std::string, std::map<std::string, std::vector<double>>> ticks;
+    for (int round = 0; round < o.rounds && result.complete; ++round) {
+      for (const auto& v : lab::ShuffledRound(o.variants, rng)) {
+        const std::string probe = HarnessDir(o, rf, v) + "/fastpath_probe." + o.config_of.at(v);
+        const RunOutput r = Run({probe, "cycles"}, o.timeout_sec, PreloadOf(o, v));
+        json rec;
+        try {
+          rec = json::parse(LastLine(r.out));
+        } catch (const std::exception&) {
+        }
+        if (r.status != 0 || !rec.is_object() || !rec.contains("free_hit_cycles")) {
+          // An older tree's probe has no cycles mode: its result simply lacks the figure.
+          if (r.status == 2 && !lab::Interrupted()) break;
+          fail(fmt::format("fastpath_probe {} cycles: {}", v, r.timed_out ? "timed out" : LastLine(r.err)));
+          break;
+        }
+        ticks[v]["malloc_hit"].push_back(rec["malloc_hit_cycles"].get<double>());
+        ticks[v]["free_hit"].push_back(rec["free_hit_cycles"].get<double>());
+        if (rec.contains("clock") && rec["clock"].is_string()) result.fastpath_cycles_clock = rec["clock"];
+        progress(fmt::format("r{} fastpath cycles {}: malloc {:.1f}, free {:.1f} ticks", round + 1, v,
+                             ticks[v]["malloc_hit"].back(), ticks[v]["free_hit"].back()));
+      }
+    }
+    for (const auto& [v, m] : ticks) {
+      for (const auto& [k, xs] : m) result.fastpath_cycles[v][k] = lab::Median(xs);
+    }
+  }
+
   for (const auto& k : order) {
     lab::Point& p = points[k];
     if (p.samples.empty()) continue;  // a partial result keeps only measured points
@@ -861,6 +892,18 @@ int main(int argc, char** argv) {
       }
     }
     fmt::print("\n(one call between callgrind toggles, call and return included)\n");
+    if (!result.fastpath_cycles.empty()) {
+      fmt::print("\n{:<36}", "fast path (TSC ticks per call)");
+      for (const auto& v : o.variants) fmt::print(" {:>14}", v);
+      for (const char* k : {"malloc_hit", "free_hit"}) {
+        fmt::print("\n{:<36}", std::string("tiny ") + k);
+        for (const auto& v : o.variants) {
+          auto it = result.fastpath_cycles.find(v);
+          fmt::print(" {:>14}", it == result.fastpath_cycles.end() ? "-" : fmt::format("{:.1f}", it->second.at(k)));
+        }
+      }
+      fmt::print("\n({}; median of {} rounds)\n", result.fastpath_cycles_clock, o.rounds);
+    }
   }
 
   // Write the result (and the baseline).
