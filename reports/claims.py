@@ -412,10 +412,11 @@ def render_html(rows, header=None):
 
 # ---- the CLI -----------------------------------------------------------------------------------
 
-def load_history(listing, kind, states):
+def load_history(listing, kind, states, aliases=None):
     """({name: result}, routes, machine) from a `store list --json --series history` listing:
     each state's result (by its commit), peers.json under "peers", routes.json. Refuses a listing
-    that mixes machines."""
+    that mixes machines. `aliases`: fingerprints a result of the listing's machine may carry
+    (labdata.fingerprints_of); default only the machine's own."""
     entries = [e for e in listing if e.get("series") == "history" and e.get("kind") == kind]
     machines = sorted({str(e.get("machine")) for e in entries})
     if len(machines) > 1:
@@ -439,7 +440,7 @@ def load_history(listing, kind, states):
         if not isinstance(routes, dict):
             raise labdata.LabError("%s: expected an object {state: counters}" % path)
     for name, r in results.items():
-        if machines and r["machine"]["fingerprint"] != machines[0]:
+        if machines and r["machine"]["fingerprint"] not in (aliases or {machines[0]}):
             raise labdata.LabError("%s: machine %s, the listing's is %s; never mixed" % (
                 by_name.get(name, {}).get("path", name), r["machine"]["fingerprint"], machines[0]))
     return results, routes, (machines[0] if machines else None)
@@ -471,7 +472,8 @@ def main(argv=None):
     listing = labdata.store(*cmd, root=root)
     if not isinstance(listing, list):
         raise labdata.LabError("store list --json: expected a JSON array")
-    results, routes, machine = load_history(listing, args.kind, states)
+    fp = args.machine or labdata.store("machine", root=root)["fingerprint"]
+    results, routes, machine = load_history(listing, args.kind, states, labdata.fingerprints_of(fp, root=root))
     missing = [v["name"] for v in states if v["name"] not in results]
     header = "machine %s, %s runs; states measured: %s%s%s" % (
         machine or args.machine or "(this machine)", args.kind,

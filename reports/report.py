@@ -347,12 +347,14 @@ def history_out_dir(workspace, run_kind):
     return os.path.join(workspace, "reports", "out", *(["quick"] if run_kind == "quick" else []))
 
 
-def build_history_report(store, states, results, routes, summary, out_dir, peers=None):
+def build_history_report(store, states, results, routes, summary, out_dir, peers=None, claims_html=None):
     """<out_dir>/index.html with every plot of the history replay (files relative to it); the
     *.png of out_dir this run did not write are deleted. history writes full runs to
     reports/out/ and quick runs to reports/out/quick/.
 
-    `peers`: a result with the same workloads on the peer allocators, measured in the same run."""
+    `peers`: a result with the same workloads on the peer allocators, measured in the same run.
+    `claims_html`: the seeds' claims held against these measurements (reports/claims.py), shown
+    right after the headline: what the seeds claimed, what the lab measured."""
     os.makedirs(out_dir, exist_ok=True)
     labels = ["%s\n%s\n%s" % (v["name"], v["commit"][:10], v["date"]) for v in states]
     step_verdicts = {s["to"]: s["verdict"] for s in summary["steps"]}
@@ -430,6 +432,7 @@ def build_history_report(store, states, results, routes, summary, out_dir, peers
                        "build configuration of <code>allocator/variants.bzl</code>." % (" -- --quick" if quick else "")),
             '<p id="headline">%d of %d points regressed (summed over %d gated step(s)).</p>' % (n_reg, n_points,
                                                                                        len(summary["steps"])),
+            ] + ([claims_html] if claims_html else []) + [
             "<h2>States and gate verdicts</h2>",
             _table(["state", "commit", "date", "title", "random_mixed (geo-mean ops/s)", "vs previous", "gate vs previous",
                     "change point"], rows),

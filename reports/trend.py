@@ -77,6 +77,7 @@ def build(args):
     if args.machine and not re.fullmatch("[0-9a-f]{16}", args.machine):
         raise labdata.LabError("--machine: '%s' is not a fingerprint (16 lowercase hex digits)" % args.machine)
     machine = args.machine or labdata.store("machine", root=root)["fingerprint"]
+    aliases = labdata.fingerprints_of(machine, root=root)
     cmd = ["list", "--json", "--series", "commits", "--machine", machine]
     if args.kind:
         cmd += ["--kind", args.kind]
@@ -94,7 +95,7 @@ def build(args):
     loaded = {}
     for e in results:
         r = labdata.load_result(e["path"])
-        if r["machine"]["fingerprint"] != machine or r["run_kind"] != kind:
+        if r["machine"]["fingerprint"] not in aliases or r["run_kind"] != kind:
             raise labdata.LabError("%s: machine %s, run kind %s: not the selection (%s, %s); never mixed" % (
                 e["path"], r["machine"]["fingerprint"], r["run_kind"], machine, kind))
         if r["commit"] in loaded:

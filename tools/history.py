@@ -21,6 +21,7 @@ import sys
 import time
 
 import changepoint
+import claims
 import labdata
 import report
 import variants as variants_mod
@@ -217,8 +218,13 @@ def main(argv=None):
     if not args.no_report:
         labdata.set_interrupt_message("interrupted while drawing the report; everything measured is stored")
         out_dir = report.history_out_dir(root, kind)
-        index = report.build_history_report(store, states, results, routes, summary, out_dir,
-                                            labdata.load_result(peers_file) if os.path.exists(peers_file) else None)
+        peers = labdata.load_result(peers_file) if os.path.exists(peers_file) else None
+        # The seeds' claims held against what was just measured (reports/claims.json).
+        measured = dict(results, **({"peers": peers} if peers is not None else {}))
+        rows = claims.evaluate(claims.load_claims(), claims.measurements_from_history(measured, routes))
+        print(claims.summary_line(rows))
+        index = report.build_history_report(store, states, results, routes, summary, out_dir, peers,
+                                            claims.render_html(rows, "The seeds' claims against this run"))
         print("report: %s" % index)
     print("history: done in %.0fs" % (time.time() - start))
     return 0

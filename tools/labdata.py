@@ -207,6 +207,16 @@ def store(*args, root=None):
     return out
 
 
+def fingerprints_of(machine, root=None):
+    """Every fingerprint a result stored under `machine` may carry: the machine's own and, for this
+    machine, the scheme-1 fingerprints the migration proved to be this host (machine.json's
+    legacy_fingerprints; files moved by the migration keep the fingerprint they were written with)."""
+    this = store("machine", root=root)
+    if isinstance(this, dict) and this.get("fingerprint") == machine:
+        return {machine} | set(this.get("legacy_fingerprints") or [])
+    return {machine}
+
+
 def this_machine():
     """This machine's machine.json object (fingerprint, cpu_model, cores, ...), from the store."""
     m = store("machine")
