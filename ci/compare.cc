@@ -166,14 +166,25 @@ const char* Name(Verdict v) {
 std::string PointName(const lab::Point& p) { return p.Name(); }
 
 namespace {
-// A memory metric: a regression needs relative *and* absolute growth beyond the limits.
-MemDiff CompareMemory(const std::optional<double>& base, const std::optional<double>& head, double relative,
-                      double absolute_kb) {
+// A memory metric: a regression needs relative *and* absolute growth of the medians beyond the
+// limits and, when both sides kept their per-round readings, readings that differ (Mann-Whitney
+// at alpha); a change beyond the limits the readings do not confirm is inconclusive.
+MemDiff CompareMemory(const std::optional<double>& base, const std::optional<double>& head,
+                      const std::vector<double>& base_samples, const std::vector<double>& head_samples,
+                      double relative, double absolute_kb, double alpha) {
   MemDiff m{base, head, Verdict::kPass};
+  m.base_n = base_samples.size();
+  m.head_n = head_samples.size();
   if (!base || !head) return m;
   const double grew = *head - *base;
-  if (grew > absolute_kb && *head > *base * (1 + relative)) m.verdict = Verdict::kRegression;
-  else if (-grew > absolute_kb && *head < *base * (1 - relative)) m.verdict = Verdict::kImprovement;
+  Verdict v = Verdict::kPass;
+  if (grew > absolute_kb && *head > *base * (1 + relative)) v = Verdict::kRegression;
+  else if (-grew > absolute_kb && *head < *base * (1 - relative)) v = Verdict::kImprovement;
+  if (v != Verdict::kPass && !base_samples.empty() && !head_samples.empty()) {
+    m.p = MannWhitneyP(base_samples, head_samples);
+    if (m.p >= alpha) v = Verdict::kInconclusive;
+  }
+  m.verdict = v;
   return m;
 }
 
@@ -280,8 +291,10 @@ Comparison Compare(const lab::Result& base, const std::string& base_variant, con
     }
     auto slack = config.point_mem_absolute_kb.find(name);
     const double abs_kb = slack != config.point_mem_absolute_kb.end() ? slack->second : config.mem_absolute_kb;
-    d.peak_rss = CompareMemory(b.peak_rss_kb, h.peak_rss_kb, config.mem_relative, abs_kb);
-    d.rss_after_free = CompareMemory(b.rss_after_free_kb, h.rss_after_free_kb, config.mem_relative, abs_kb);
+    d.peak_rss = CompareMemory(b.peak_rss_kb, h.peak_rss_kb, b.peak_rss_samples_kb, h.peak_rss_samples_kb,
+                               config.mem_relative, abs_kb, config.alpha);
+    d.rss_after_free = CompareMemory(b.rss_after_free_kb, h.rss_after_free_kb, b.rss_after_free_samples_kb,
+                                     h.rss_after_free_samples_kb, config.mem_relative, abs_kb, config.alpha);
     c.points.push_back(d);
   }
   for (const auto& [key, p] : hx.by_key) {
@@ -324,7 +337,8 @@ Decision Decide(const Comparison& c) {
     count(p.instr, &d.instr_regressions);
     count(p.peak_rss.verdict, &d.memory_regressions);
     count(p.rss_after_free.verdict, &d.memory_regressions);
-    d.inconclusive += p.time == Verdict::kInconclusive;
+    d.inconclusive += p.time == Verdict::kInconclusive || p.peak_rss.verdict == Verdict::kInconclusive ||
+                      p.rss_after_free.verdict == Verdict::kInconclusive;
   }
   for (const auto& f : c.fastpath) count(f.verdict, &d.fastpath_regressions);
   if (!c.mismatched.empty()) {
@@ -446,7 +460,8 @@ json RenderJson(const Comparison& c, const Decision& d) {
             {"lacking_in_base", c.lacking_in_base}, {"mismatched", c.mismatched}};
   auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
   auto mem = [&](const MemDiff& m) {
-    return json{{"base_kb", opt(m.base_kb)}, {"head_kb", opt(m.head_kb)}, {"verdict", Name(m.verdict)}};
+    return json{{"base_kb", opt(m.base_kb)}, {"head_kb", opt(m.head_kb)}, {"verdict", Name(m.verdict)},
+                {"p_value", m.p}, {"base_readings", m.base_n}, {"head_readings", m.head_n}};
   };
   j["points"] = json::array();
   for (const auto& p : c.points) {

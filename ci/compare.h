@@ -31,6 +31,9 @@ struct Config {
   // 4 -> 7 MiB is not). RSS is far steadier than time: no statistical test, one value per side.
   double mem_relative = 0.10;
   double mem_absolute_kb = 1024;
+  // With per-round readings on both sides, a memory change beyond both limits must also pass
+  // the Mann-Whitney test at `alpha` (5 rounds a side can; fewer stay inconclusive): bimodal
+  // workloads (threads that overlap or not) move single readings by megabytes.
   std::map<std::string, double> point_mem_absolute_kb;  // "workload label" -> absolute slack
   std::map<std::string, double> budgets;          // fast path: malloc_hit, free_hit (instructions)
   // Per-config budgets ("configs" in fastpath_budgets.json) override `budgets` for the config
@@ -48,8 +51,11 @@ const char* Name(Verdict v);
 
 // One memory metric of one point, base vs head.
 struct MemDiff {
-  std::optional<double> base_kb, head_kb;
+  std::optional<double> base_kb, head_kb;  // medians over rounds
   Verdict verdict = Verdict::kPass;
+  // Mann-Whitney p of the per-round readings, when both sides have them (else 1, not tested).
+  double p = 1;
+  size_t base_n = 0, head_n = 0;
 };
 
 struct PointDiff {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "harness/csv.h"
+#include "harness/stats.h"
 
 #include <gtest/gtest.h>
 
@@ -185,6 +186,49 @@ TEST(GateMemory, BothLimitsMustBeExceeded) {
   c = Defaults();
   c.point_mem_absolute_kb["random_mixed ws=128"] = 8192;  // one point gets more slack
   EXPECT_EQ(Decide(Compare(base, "e3", head, "e3", c)).memory_regressions, 3);
+}
+
+// The bisect of a README-only commit was blamed on mem_thread_churn: one round a side, 14.8 ->
+// 17.9 MiB peak between byte-identical binaries. Per-round readings decide it now.
+lab::Result WithReadings(const lab::Result& r, const std::vector<double>& peak) {
+  lab::Result out = r;
+  for (auto& p : out.points) {
+    p.peak_rss_samples_kb = peak;
+    p.peak_rss_kb = lab::Median(peak);
+    p.rss_after_free_samples_kb.clear();
+  }
+  return out;
+}
+
+TEST(GateMemory, BimodalReadingsAreInconclusiveNotARegression) {
+  const lab::Result base = Fixture("memory_bloat.base");
+  // Medians 14800 -> 17900 KiB (beyond both limits), but the readings overlap.
+  const lab::Result b = WithReadings(base, {14800, 18300, 13300, 19100, 14000});
+  const lab::Result h = WithReadings(base, {17900, 13600, 18900, 15400, 18100});
+  const Comparison c = Compare(b, "e3", h, "e3", Defaults());
+  const Decision d = Decide(c);
+  EXPECT_EQ(d.memory_regressions, 0) << d.headline;
+  for (const auto& p : c.points) {
+    EXPECT_EQ(p.peak_rss.verdict, Verdict::kInconclusive) << p.label;
+    EXPECT_GT(p.peak_rss.p, 0.01);
+  }
+  EXPECT_GT(d.inconclusive, 0);
+}
+
+TEST(GateMemory, SeparatedReadingsBeyondTheLimitsAreARegression) {
+  const lab::Result base = Fixture("memory_bloat.base");
+  const lab::Result b = WithReadings(base, {14000, 14100, 14050, 13900, 14200});
+  const lab::Result h = WithReadings(base, {19000, 19100, 18900, 19050, 19200});
+  const Comparison c = Compare(b, "e3", h, "e3", Defaults());
+  for (const auto& p : c.points) {
+    EXPECT_EQ(p.peak_rss.verdict, Verdict::kRegression) << p.label;
+    EXPECT_LT(p.peak_rss.p, 0.01);
+  }
+  // Three readings a side can never reach alpha = 0.01: inconclusive, never a verdict by luck.
+  const lab::Result b3 = WithReadings(base, {14000, 14100, 14050}), h3 = WithReadings(base, {19000, 19100, 18900});
+  for (const auto& p : Compare(b3, "e3", h3, "e3", Defaults()).points) {
+    EXPECT_EQ(p.peak_rss.verdict, Verdict::kInconclusive) << p.label;
+  }
 }
 
 TEST(GateFixtures, MultiThreadSlowdownFailsWithoutInstructionCounts) {

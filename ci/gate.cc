@@ -29,6 +29,7 @@
 #include "harness/machine.h"
 #include "harness/result.h"
 #include "harness/store.h"
+#include "harness/stats.h"
 #include "harness/subprocess.h"
 
 namespace {
@@ -259,8 +260,15 @@ void Merge(lab::Result* a, const lab::Result& b) {
   for (const auto& p : b.points) {
     auto it = by_key.find(p.Key());
     if (it == by_key.end()) continue;
-    it->second->samples.insert(it->second->samples.end(), p.samples.begin(), p.samples.end());
-    lab::Summarize(it->second);
+    lab::Point* q = it->second;
+    q->samples.insert(q->samples.end(), p.samples.begin(), p.samples.end());
+    lab::Summarize(q);
+    // Memory readings too: the medians follow every round measured.
+    q->peak_rss_samples_kb.insert(q->peak_rss_samples_kb.end(), p.peak_rss_samples_kb.begin(), p.peak_rss_samples_kb.end());
+    q->rss_after_free_samples_kb.insert(q->rss_after_free_samples_kb.end(), p.rss_after_free_samples_kb.begin(),
+                                        p.rss_after_free_samples_kb.end());
+    if (!q->peak_rss_samples_kb.empty()) q->peak_rss_kb = lab::Median(q->peak_rss_samples_kb);
+    if (!q->rss_after_free_samples_kb.empty()) q->rss_after_free_kb = lab::Median(q->rss_after_free_samples_kb);
   }
 }
 
@@ -406,9 +414,11 @@ std::vector<gate::Comparison> MeasureAdaptively(const Options& o, const std::str
   const auto start = std::chrono::steady_clock::now();
   std::vector<Side> sides;
   for (const auto& p : pairs) sides.insert(sides.end(), {p.base, p.head});
-  lab::Result r = Sweep(o, runfiles, sides, o.timing ? 5 : 1, /*instructions=*/true, profiles);
+  // Five rounds even without timing: memory verdicts test the per-round RSS readings, and five
+  // a side is the fewest with which the Mann-Whitney test can reach alpha = 0.01.
+  lab::Result r = Sweep(o, runfiles, sides, 5, /*instructions=*/true, profiles);
   std::vector<gate::Comparison> cmp = CompareAll(r, pairs, config, o.timing);
-  while (o.timing && Inconclusive(cmp) > 0) {
+  while (Inconclusive(cmp) > 0) {
     const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (spent > o.budget_seconds) {
       fmt::print(stderr, "gate: time budget of {}s spent; inconclusive points stay inconclusive\n", o.budget_seconds);

@@ -126,6 +126,8 @@ json ToJson(const Result& r) {
     jp["instructions_per_op"] = p.instructions_per_op ? json(*p.instructions_per_op) : json(nullptr);
     jp["peak_rss_kb"] = p.peak_rss_kb ? json(*p.peak_rss_kb) : json(nullptr);
     jp["rss_after_free_kb"] = p.rss_after_free_kb ? json(*p.rss_after_free_kb) : json(nullptr);
+    if (!p.peak_rss_samples_kb.empty()) jp["peak_rss_samples_kb"] = p.peak_rss_samples_kb;
+    if (!p.rss_after_free_samples_kb.empty()) jp["rss_after_free_samples_kb"] = p.rss_after_free_samples_kb;
     if (p.p99_ns_per_op) jp["p99_ns_per_op"] = *p.p99_ns_per_op;
     if (!p.tiers.empty()) jp["tiers"] = p.tiers;
     j["points"].push_back(jp);
@@ -332,6 +334,18 @@ std::optional<Result> FromJson(const json& input, const std::string& origin, std
       p.instructions_per_op = rd.OptNum(ps[i], "instructions_per_op", path);
       p.peak_rss_kb = rd.OptNum(ps[i], "peak_rss_kb", path);
       p.rss_after_free_kb = rd.OptNum(ps[i], "rss_after_free_kb", path);
+      for (auto [key, dst] : {std::pair<const char*, std::vector<double>*>{"peak_rss_samples_kb", &p.peak_rss_samples_kb},
+                              {"rss_after_free_samples_kb", &p.rss_after_free_samples_kb}}) {
+        if (!ps[i].contains(key)) continue;
+        const json& a = ps[i][key];
+        if (!a.is_array()) rd.Fail(path + "." + key, "expected an array");
+        for (size_t k = 0; k < a.size(); ++k) {
+          const std::string f = path + "." + key + "[" + std::to_string(k) + "]";
+          const double v = rd.Num(a[k], f);
+          if (v < 0) rd.Fail(f, "negative");
+          dst->push_back(v);
+        }
+      }
       p.p99_ns_per_op = rd.OptNum(ps[i], "p99_ns_per_op", path);
       if (ps[i].contains("tiers")) {
         const json& t = ps[i]["tiers"];

@@ -74,6 +74,9 @@ struct Point {
   double median = 0, mad = 0, ci_lo = 0, ci_hi = 0;
   std::optional<double> instructions_per_op;  // callgrind, deterministic
   std::optional<double> peak_rss_kb, rss_after_free_kb;  // medians over rounds
+  // The per-round readings behind those medians (optional: older files have none). The gate's
+  // memory verdict tests them like samples: one odd round of a bimodal workload is not a leak.
+  std::vector<double> peak_rss_samples_kb, rss_after_free_samples_kb;
   std::optional<double> p99_ns_per_op;  // multi-thread: p99 of per-op time over batches (median over rounds)
   // hakmem only: bytes each tier holds after the workload freed everything (hak_get_info),
   // from the last round: where extra memory sits when a memory verdict fails.

@@ -824,6 +824,8 @@ int main(int argc, char** argv) {
     const Readings& rd = readings[k];
     if (!rd.peak.empty()) p.peak_rss_kb = lab::Median(rd.peak);
     if (!rd.after_free.empty()) p.rss_after_free_kb = lab::Median(rd.after_free);
+    p.peak_rss_samples_kb = rd.peak;
+    p.rss_after_free_samples_kb = rd.after_free;
     if (!rd.p99.empty()) p.p99_ns_per_op = lab::Median(rd.p99);
     result.points.push_back(p);
   }
