@@ -95,9 +95,11 @@ def build(args):
     loaded = {}
     for e in results:
         r = labdata.load_result(e["path"])
-        if r["machine"]["fingerprint"] not in aliases or r["run_kind"] != kind:
+        # A v1 file records no run kind: the migration filed it by its grid, so its place decides.
+        run_kind = kind if r.get("schema_version") == 1 else r["run_kind"]
+        if r["machine"]["fingerprint"] not in aliases or run_kind != kind:
             raise labdata.LabError("%s: machine %s, run kind %s: not the selection (%s, %s); never mixed" % (
-                e["path"], r["machine"]["fingerprint"], r["run_kind"], machine, kind))
+                e["path"], r["machine"]["fingerprint"], run_kind, machine, kind))
         if r["commit"] in loaded:
             raise labdata.LabError("%s: commit %s is stored twice (also %s)" % (e["path"], r["commit"],
                                                                                loaded[r["commit"]][0]["path"]))

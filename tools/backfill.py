@@ -165,12 +165,13 @@ def main(argv=None):
             log("%s: %s" % (c[:10], outcome[c]))
             continue
         binaries = built["binaries"]
-        twin = next((s for s, e in sorted(stored.items()) if e.get("binaries") == binaries), None)
-        if twin is None:  # the listing carries no hashes: read them from the stored files
-            for s, e in sorted(stored.items()):
-                if labdata.load_result(e["path"]).get("binaries") == binaries:
-                    twin = s
-                    break
+        # A stored commit with the same binaries: the one that was measured, not a reuse of it.
+        twin = None
+        for s, e in sorted(stored.items(), key=lambda kv: kv[1].get("reused_from") is not None):
+            r = labdata.load_result(e["path"])
+            if r.get("binaries") == binaries:
+                twin = (r.get("reused_from") or {}).get("commit") or s
+                break
         if twin is not None:
             result = labdata.load_result(stored[twin]["path"])
             result["commit"] = c
