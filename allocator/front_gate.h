@@ -4,6 +4,7 @@
 #ifndef HAKMEM_ALLOCATOR_FRONT_GATE_H_
 #define HAKMEM_ALLOCATOR_FRONT_GATE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -20,6 +21,9 @@ namespace hak {
 
 HAK_SLOW_PATH void* MallocSlow(size_t n);
 HAK_SLOW_PATH void FreeSlow(void* p);
+
+// Always-on misuse counters (hak_get_info): frees of pointers we do not own, and refused frees.
+extern std::atomic<uint64_t> g_foreign_frees, g_invalid_frees;
 
 #if HAKMEM_DEBUG
 // Debug builds only: a freed slab block of class >= 2 carries this canary in its second word

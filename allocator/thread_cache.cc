@@ -1,10 +1,10 @@
+// thread_cache.cc — layer 3: the TLS lists' slow paths: thread init, refill, spill, thread exit.
 #include "allocator/thread_cache.h"
 
 #include <pthread.h>
 
 #include <atomic>
 
-#include "allocator/fork.h"
 #include "allocator/stats.h"
 
 namespace hak {
@@ -23,13 +23,10 @@ void OnThreadExit(void*) {
   for (int c = 0; c < kNumClasses; ++c) tc.cap[c] = 0;  // later frees miss the fast path
 }
 
-void GlobalInitOnce() {
-  pthread_key_create(&g_exit_key, OnThreadExit);
-  InstallForkHandlers();
-}
+void GlobalInitOnce() { pthread_key_create(&g_exit_key, OnThreadExit); }
 
 HAK_SLOW_PATH void ThreadInit(ThreadCache& tc) {
-  // Mark live first: anything below that re-enters malloc (pthread_once, atfork registration)
+  // Mark live first: anything below that re-enters malloc (pthread_once, the key's registration)
   // finds an initialised cache instead of recursing here.
   tc.heap_id = g_next_heap_id.fetch_add(1, std::memory_order_relaxed);
   if (tc.heap_id == 0) tc.heap_id = g_next_heap_id.fetch_add(1, std::memory_order_relaxed);
