@@ -199,13 +199,7 @@ void* MallocSlowRoute(size_t n) {
   if (n <= kPoolMaxSize) {
     // Pool TLS: the same per-thread lists as tiny, reached only from here.
     const int cls = PoolClassOf(n);
-    ThreadCache& tc = t_cache;
-    void* p = tc.head[cls];
-    if (p != nullptr) {
-      tc.head[cls] = LinkNext(p);
-      --tc.count[cls];
-      return p;
-    }
+    if (void* p = CachePop(t_cache, cls)) return p;
     return CacheRefillPop(cls);
   }
   bool fresh;

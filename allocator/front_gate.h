@@ -16,6 +16,7 @@
 #include "allocator/stats.h"
 #include "allocator/superslab.h"
 #include "allocator/thread_cache.h"
+#include "allocator/tiny.h"
 
 namespace hak {
 
@@ -51,11 +52,8 @@ size_t UsableSize(const void* p);
 HAK_FAST_PATH void* MallocFast(size_t n) {
   if (HAK_LIKELY(n <= kTinyMaxSize)) {
     const int c = TinyClassOf(n);
-    ThreadCache& tc = t_cache;
-    void* p = tc.head[c];
+    void* p = CachePop(t_cache, c);
     if (HAK_LIKELY(p != nullptr)) {
-      tc.head[c] = LinkNext(p);
-      --tc.count[c];
       HAK_STAT(malloc_fast);
 #if HAKMEM_DEBUG
       DebugMarkAllocated(p, c);
@@ -64,15 +62,6 @@ HAK_FAST_PATH void* MallocFast(size_t n) {
     }
   }
   return MallocSlow(n);
-}
-
-// Pushes a verified tiny block on the TLS list, or takes the slow path when the list is full.
-HAK_FAST_PATH void TinyPush(void* p, int c, uint8_t h) {
-  ThreadCache& tc = t_cache;
-  if (HAK_UNLIKELY(tc.count[c] >= tc.cap[c])) return CachePushSlow(p, c);
-  LinkSet(p, tc.head[c], h);
-  tc.head[c] = p;
-  ++tc.count[c];
 }
 
 // ---- free fast path: header byte -> class, push the TLS list. Budget: 31 instructions per call
@@ -93,7 +82,7 @@ HAK_FAST_PATH void FreeFast(void* p) {
       if (DebugIsDoubleFree(p, c)) return;
 #endif
       HAK_ROUTE(free_ss_hit, p);
-      return TinyPush(p, c, kClasses[c].header);
+      return CacheFree(p, c, kClasses[c].header);
     }
   }
   return FreeSlow(p);
@@ -135,7 +124,7 @@ HAK_FAST_PATH void FreeFast(void* p) {
   if (DebugIsDoubleFree(p, c)) return;
 #endif
   HAK_ROUTE(free_header_fast, p);
-  TinyPush(p, c, h);
+  CacheFree(p, c, h);
 #endif
 }
 

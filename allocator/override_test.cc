@@ -12,6 +12,7 @@
 
 #include "allocator/api.h"
 #include "allocator/size_classes.h"
+#include "allocator/tiny.h"
 
 extern "C" void* __libc_malloc(size_t);
 extern "C" void __libc_free(void*);

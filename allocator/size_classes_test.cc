@@ -1,4 +1,5 @@
 #include "allocator/size_classes.h"
+#include "allocator/tiny.h"
 
 #include <gtest/gtest.h>
 

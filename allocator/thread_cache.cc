@@ -72,12 +72,8 @@ void FlushClass(ThreadCache& tc, int cls) {
 void* CacheRefillPop(int cls) {
   ThreadCache& tc = t_cache;
   if (HAK_UNLIKELY(tc.state == kCacheUninit)) ThreadInit(tc);
-  if (tc.head[cls] != nullptr) {  // another path (pool, memalign) may have filled it meanwhile
-    void* p = tc.head[cls];
-    tc.head[cls] = LinkNext(p);
-    --tc.count[cls];
-    return p;
-  }
+  // Another path (pool, memalign) may have filled the list meanwhile.
+  if (void* p = CachePop(tc, cls)) return p;
   HAK_STAT(refill);
   const uint32_t want = tc.state == kCacheDead ? 1 : kClasses[cls].batch;
   void* head = nullptr;
@@ -98,11 +94,7 @@ void* CacheRefillPop(int cls) {
   }
   // Hand out the first block, cache the rest.
   void* rest = LinkNext(head);
-  if (got > 1) {
-    LinkSet(tail, tc.head[cls], kClasses[cls].header);
-    tc.head[cls] = rest;
-    tc.count[cls] += got - 1;
-  }
+  if (got > 1) CachePush(tc, cls, rest, tail, got - 1, kClasses[cls].header);
   if (HAK_UNLIKELY(tc.state == kCacheDead)) FlushClass(tc, cls);
   return head;
 }
@@ -115,9 +107,7 @@ void CachePushSlow(void* p, int cls) {
     return;
   }
   if (tc.count[cls] >= tc.cap[cls]) Spill(tc, cls, tc.count[cls] - tc.cap[cls] / 2);
-  LinkSet(p, tc.head[cls], kClasses[cls].header);
-  tc.head[cls] = p;
-  ++tc.count[cls];
+  CachePush(tc, cls, p, p, 1, kClasses[cls].header);
 }
 
 void CacheFlushThread() {
