@@ -170,12 +170,9 @@ extern "C" HAK_EXPORT int hak_stats_enabled(void) { return HAKMEM_STATS; }
 
 extern "C" HAK_EXPORT size_t hak_stats_snapshot(uint64_t* out, size_t n) {
   size_t i = 0;
-#if HAKMEM_STATS
-  for (; i < n && i < hak::kStatCount; ++i) out[i] = hak::g_stats[i].load(std::memory_order_relaxed);
-#else
-  (void)out;
-  (void)n;
-#endif
+  if constexpr (hak::kStats) {
+    for (; i < n && i < hak::kStatCount; ++i) out[i] = hak::g_stats[i].load(std::memory_order_relaxed);
+  }
   return i;
 }
 
@@ -195,12 +192,12 @@ extern "C" HAK_EXPORT void hak_stats_dump(int fd) {
       "\"foreign_frees\":%llu",
       int(getpid()), HAKMEM_STATS, (unsigned long long)info.live_superslabs,
       (unsigned long long)info.os_maps, (unsigned long long)info.foreign_frees);
-#if HAKMEM_STATS
-  for (size_t i = 0; i < hak::kStatCount; ++i) {
-    put(",\"%s\":%llu", hak::kStatNames[i],
-        (unsigned long long)hak::g_stats[i].load(std::memory_order_relaxed));
+  if constexpr (hak::kStats) {
+    for (size_t i = 0; i < hak::kStatCount; ++i) {
+      put(",\"%s\":%llu", hak::kStatNames[i],
+          (unsigned long long)hak::g_stats[i].load(std::memory_order_relaxed));
+    }
   }
-#endif
   put("}\n");
   (void)!write(fd, line.buf, line.len);
 }
