@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# layering_test.sh — the allocator's layers are enforced by the build: for every layer, a scratch
+# layering_test.sh — test of every layer: the allocator's layers are enforced by the build: for every layer, a scratch
 # file compiled with exactly the headers that layer's compile actions get from Bazel
 # (//allocator:lN_*_headers, its CcInfo) builds when it includes the layer's own headers and fails
 # when it includes any header of a higher layer (as a real upward include fails the build:

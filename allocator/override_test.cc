@@ -1,4 +1,4 @@
-// Linked with //allocator:hakmem: the process allocator IS hakmem. Proves that malloc, the
+// override_test.cc — test of layer 6: Linked with //allocator:hakmem: the process allocator IS hakmem. Proves that malloc, the
 // libc-internal callers (strdup), the __libc_* names and operator new all reach it.
 #include <errno.h>
 #include <gtest/gtest.h>

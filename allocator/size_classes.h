@@ -79,13 +79,9 @@ inline int PoolClassOf(size_t n) {
   return kFirstPoolClass + p;
 }
 
-enum class Tier : uint8_t { kTiny, kPool, kMid, kLarge };
-inline Tier TierOf(size_t n) {
-  if (n <= kTinyMaxSize) return Tier::kTiny;
-  if (n <= kPoolMaxSize) return Tier::kPool;
-  if (n <= kMidMaxSize) return Tier::kMid;
-  return Tier::kLarge;
-}
+// Tiers are told apart by comparing a size with these bounds: n <= kTinyMaxSize is Tiny,
+// n <= kPoolMaxSize Pool, n <= kMidMaxSize Mid, anything larger Large. (No TierOf(): the fast
+// path needs only the first compare, and the slow path branches on each bound in turn.)
 
 // Header byte <-> class.
 constexpr bool IsTinyHeader(uint8_t h) { return (h & kTinyTagMask) == kTinyTag; }
