@@ -37,7 +37,8 @@ HAK_SLOW_PATH void ThreadInit(ThreadCache& tc) {
 }
 
 // Returns the first n blocks of the list of class cls to their slabs, one SlabReturn per run of
-// blocks from the same slab.
+// blocks from the same slab. The list's bulk detach: it walks the runs in place and cuts the list
+// once, where n CachePops would write head and count n times.
 void Spill(ThreadCache& tc, int cls, uint32_t n) {
   HAK_STAT(spill);
   void* p = tc.head[cls];
