@@ -1,3 +1,4 @@
+// aligned.cc — layer 4: aligned allocations above 16 (over-allocate, AlignHeader before the pointer).
 #include "allocator/aligned.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-// API conformance through the direct hak_* API (so it also runs under ASan and TSan, which
+// api_test.cc — test of layer 5: API conformance through the direct hak_* API (so it also runs under ASan and TSan, which
 // replace malloc themselves). The malloc-symbol override is tested in override_test.cc.
 #include "allocator/api.h"
 

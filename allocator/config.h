@@ -1,4 +1,4 @@
-// config.h — every build switch of the allocator, documented in one place ("Variants").
+// config.h — layer 0: every build switch of the allocator, documented in one place ("Variants").
 //
 // Each switch is one historical design decision of HAKMEM (see ../shared/seeds and
 // allocator/variants.bzl for which commit used which value). Bazel sets them through
@@ -132,6 +132,25 @@
     HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP
 #error "free_dispatch=superslab does not read the header; fast_ownership_check=map has nothing to check"
 #endif
+
+// ---- The switches as C++ constants: code tests them with `if constexpr`, never `#if`, so every
+// config's code compiles (is parsed and type-checked) in every build and the branches of the
+// other configs vanish. A discarded branch may name a symbol that only another config defines.
+namespace hak {
+inline constexpr bool kC7Header = HAKMEM_C7_HEADER;
+inline constexpr bool kFreeFastRegistryCheck = HAKMEM_FREE_FAST_REGISTRY_CHECK;
+inline constexpr bool kClassifyRegistryFirst = HAKMEM_CLASSIFY_ORDER == HAKMEM_CLASSIFY_REGISTRY_FIRST;
+inline constexpr bool kRegistryRbtree = HAKMEM_REGISTRY_IMPL == HAKMEM_REGISTRY_RBTREE;
+inline constexpr bool kFreeDispatchSuperSlab = HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_SUPERSLAB;
+inline constexpr bool kPageCheckMincore = HAKMEM_PAGE_BOUNDARY_CHECK == HAKMEM_PAGE_CHECK_MINCORE;
+inline constexpr bool kWrapperFull = HAKMEM_WRAPPER_GUARDS == HAKMEM_WRAPPER_FULL;
+inline constexpr bool kLegacyC7Branches = HAKMEM_LEGACY_C7_BRANCHES;
+inline constexpr bool kStats = HAKMEM_STATS;
+inline constexpr bool kDebug = HAKMEM_DEBUG;
+// The tiny free fast path checks the ownership map and the block stride: the release default
+// (fast_ownership_check=map) and every debug build.
+inline constexpr bool kFastOwnershipCheck = HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP || HAKMEM_DEBUG;
+}  // namespace hak
 
 // ---- Path annotations (snmalloc style). ----
 #define HAK_FAST_PATH inline __attribute__((always_inline))

@@ -1,4 +1,4 @@
-// Faults from outside: the address-space limit (RLIMIT_AS) reached in every tier, and a thread
+// faults_test.cc — test of layer 5: Faults from outside: the address-space limit (RLIMIT_AS) reached in every tier, and a thread
 // that leaves through pthread_exit in the middle of its work. Through the direct hak_* API.
 #include <errno.h>
 #include <gtest/gtest.h>

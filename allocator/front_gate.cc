@@ -1,4 +1,4 @@
-// front_gate.cc — the slow paths: malloc misses, and the free classifier.
+// front_gate.cc — layer 4: the slow paths: malloc misses, and the free classifier.
 #include "allocator/front_gate.h"
 
 #include <dlfcn.h>
@@ -20,14 +20,11 @@ namespace {
 
 // Reports misuse in debug builds; release builds only count it.
 void ReportMisuse(const char* what, const void* p) {
-#if HAKMEM_DEBUG
-  char line[128];
-  const int n = snprintf(line, sizeof line, "hakmem: %s: %p\n", what, p);
-  if (n > 0) (void)!write(2, line, size_t(n));
-#else
-  (void)what;
-  (void)p;
-#endif
+  if constexpr (kDebug) {
+    char line[128];
+    const int n = snprintf(line, sizeof line, "hakmem: %s: %p\n", what, p);
+    if (n > 0) (void)!write(2, line, size_t(n));
+  }
 }
 
 // The calling thread's stack, [lo, hi), looked up once per thread on the first foreign free.
@@ -109,14 +106,14 @@ Route Classify(uintptr_t a) {
   const uint8_t map = OwnershipGet(a);
   if (map == 0) return {Route::kForeign, -1, false};
   const bool slab_memory = map != kChunkTag && map != kGranuleFree;
-#if HAKMEM_CLASSIFY_ORDER == HAKMEM_CLASSIFY_REGISTRY_FIRST
-  // a97005f50: ask the registry before looking at the header.
-  if (slab_memory) {
-    Route r = FromRegistry(a);
-    if (r.kind == Route::kSlab) return r;
+  if constexpr (kClassifyRegistryFirst) {
+    // a97005f50: ask the registry before looking at the header.
+    if (slab_memory) {
+      Route r = FromRegistry(a);
+      if (r.kind == Route::kSlab) return r;
+    }
+    return FromHeader(a, map);
   }
-  return FromHeader(a, map);
-#else
   // Header first; the registry only for what the header cannot name (Phase 7's headerless C7,
   // an overwritten header byte).
   Route r = FromHeader(a, map);
@@ -125,14 +122,13 @@ Route Classify(uintptr_t a) {
     if (reg.kind == Route::kSlab) return reg;
   }
   return r;
-#endif
 }
 
 namespace {
 void FreeSlowRoute(void* p);
 }  // namespace
 
-#if HAKMEM_DEBUG
+// Called only from kDebug branches (a release build discards them, and the linker this function).
 bool DebugIsDoubleFree(void* p, int c) {
   bool twice = false;
   if (c >= 2) {
@@ -150,7 +146,6 @@ bool DebugIsDoubleFree(void* p, int c) {
   }
   return twice;
 }
-#endif
 
 void FreeSlow(void* p) {
   if (p == nullptr) return;
@@ -165,9 +160,9 @@ void FreeSlowRoute(void* p) {
   const Route r = Classify(a);
   switch (r.kind) {
     case Route::kSlab:
-#if HAKMEM_DEBUG
-      if (DebugIsDoubleFree(p, r.cls)) return;
-#endif
+      if constexpr (kDebug) {
+        if (DebugIsDoubleFree(p, r.cls)) return;
+      }
       if (r.cls >= kFirstPoolClass) {
         HAK_ROUTE(free_pool, p);
       } else if (r.via_registry) {
@@ -177,9 +172,9 @@ void FreeSlowRoute(void* p) {
       }
       return CachePushSlow(p, r.cls);
     case Route::kChunk:
-#if HAKMEM_STATS
-      if (ChunkUsable(p) > kMidMaxSize) HAK_ROUTE(free_large, p); else HAK_ROUTE(free_mid, p);
-#endif
+      if constexpr (kStats) {
+        if (ChunkUsable(p) > kMidMaxSize) HAK_ROUTE(free_large, p); else HAK_ROUTE(free_mid, p);
+      }
       return ChunkFree(p);
     case Route::kAligned:
       HAK_ROUTE(free_aligned, p);
@@ -199,13 +194,7 @@ void* MallocSlowRoute(size_t n) {
   if (n <= kPoolMaxSize) {
     // Pool TLS: the same per-thread lists as tiny, reached only from here.
     const int cls = PoolClassOf(n);
-    ThreadCache& tc = t_cache;
-    void* p = tc.head[cls];
-    if (p != nullptr) {
-      tc.head[cls] = LinkNext(p);
-      --tc.count[cls];
-      return p;
-    }
+    if (void* p = CachePop(t_cache, cls)) return p;
     return CacheRefillPop(cls);
   }
   bool fresh;
@@ -216,10 +205,11 @@ void* MallocSlowRoute(size_t n) {
 void* MallocSlow(size_t n) {
   HAK_STAT(malloc_slow);
   void* p = MallocSlowRoute(n);
-  if (HAK_UNLIKELY(p == nullptr)) errno = ENOMEM;  // the only place malloc sets errno
-#if HAKMEM_DEBUG
-  else if (n <= kPoolMaxSize) DebugMarkAllocated(p, n <= kTinyMaxSize ? TinyClassOf(n) : PoolClassOf(n));
-#endif
+  if (HAK_UNLIKELY(p == nullptr)) {
+    errno = ENOMEM;  // the only place malloc sets errno
+  } else if constexpr (kDebug) {
+    if (n <= kPoolMaxSize) DebugMarkAllocated(p, n <= kTinyMaxSize ? TinyClassOf(n) : PoolClassOf(n));
+  }
   return p;
 }
 

@@ -1,9 +1,12 @@
 // front_gate.h — layer 4: the fast paths of malloc and free, and the entry to their slow paths.
 // The fast paths are inline and small; anything else tail-calls a never-inlined slow path.
-// Every history switch that touches a fast path is in this file, at the point it acts.
+// Every history switch that touches a fast path is in this file, at the point it acts (as an
+// `if constexpr` on config.h's constants). A tiny free: FreeFast here -> CacheFree in
+// thread_cache.h (the header, block-start and link helpers they call are in tiny.h).
 #ifndef HAKMEM_ALLOCATOR_FRONT_GATE_H_
 #define HAKMEM_ALLOCATOR_FRONT_GATE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -15,22 +18,24 @@
 #include "allocator/stats.h"
 #include "allocator/superslab.h"
 #include "allocator/thread_cache.h"
+#include "allocator/tiny.h"
 
 namespace hak {
 
 HAK_SLOW_PATH void* MallocSlow(size_t n);
 HAK_SLOW_PATH void FreeSlow(void* p);
 
-#if HAKMEM_DEBUG
-// Debug builds only: a freed slab block of class >= 2 carries this canary in its second word
-// (classes 0 and 1 have no room for it) until malloc hands it out again; free checks for it.
+// Always-on misuse counters (hak_get_info): frees of pointers we do not own, and refused frees.
+extern std::atomic<uint64_t> g_foreign_frees, g_invalid_frees;
+
+// Debug builds only (kDebug): a freed slab block of class >= 2 carries this canary in its second
+// word (classes 0 and 1 have no room for it) until malloc hands it out again; free checks for it.
 inline constexpr uint64_t kFreedCanary = 0xDEADF4EEB10C5EEDull;
 HAK_FAST_PATH void DebugMarkAllocated(void* p, int c) {
   if (c >= 2) reinterpret_cast<uint64_t*>(p)[1] = 0;
 }
 // True when p (a block start of class c) is already free: reported, and the free is refused.
 HAK_SLOW_PATH bool DebugIsDoubleFree(void* p, int c);
-#endif
 
 // Where the slow-path classifier sends a pointer.
 struct Route {
@@ -42,42 +47,28 @@ Route Classify(uintptr_t a);
 // Usable size of one of our pointers (0 for foreign or invalid ones).
 size_t UsableSize(const void* p);
 
-// ---- malloc fast path: tiny size -> class, pop the TLS list. Budget: 20 instructions per call
-// (ci/fastpath_budgets.json; call, frame setup and return included). ----
+// ---- malloc fast path: tiny size -> class, pop the TLS list. Instruction budget per call (call,
+// frame setup and return included): ci/fastpath_budgets.json, enforced by the gate. ----
 HAK_FAST_PATH void* MallocFast(size_t n) {
   if (HAK_LIKELY(n <= kTinyMaxSize)) {
     const int c = TinyClassOf(n);
-    ThreadCache& tc = t_cache;
-    void* p = tc.head[c];
+    void* p = CachePop(t_cache, c);
     if (HAK_LIKELY(p != nullptr)) {
-      tc.head[c] = LinkNext(p);
-      --tc.count[c];
       HAK_STAT(malloc_fast);
-#if HAKMEM_DEBUG
-      DebugMarkAllocated(p, c);
-#endif
+      if constexpr (kDebug) DebugMarkAllocated(p, c);
       return p;
     }
   }
   return MallocSlow(n);
 }
 
-// Pushes a verified tiny block on the TLS list, or takes the slow path when the list is full.
-HAK_FAST_PATH void TinyPush(void* p, int c, uint8_t h) {
-  ThreadCache& tc = t_cache;
-  if (HAK_UNLIKELY(tc.count[c] >= tc.cap[c])) return CachePushSlow(p, c);
-  LinkSet(p, tc.head[c], h);
-  tc.head[c] = p;
-  ++tc.count[c];
-}
+// ---- free fast path, one function per dispatch kind (free_dispatch); budgets per config in
+// ci/fastpath_budgets.json. Each switch adds exactly the work the history had at its point. ----
 
-// ---- free fast path: header byte -> class, push the TLS list. Budget: 31 instructions per call
-// in E3 (ci/fastpath_budgets.json). Each switch below adds exactly the work the history had at
-// this point. ----
-HAK_FAST_PATH void FreeFast(void* p) {
+// free_dispatch=superslab (2025-11-09, "header free not working"): every free looks up its
+// SuperSlab first.
+HAK_FAST_PATH void FreeFastSuperSlab(void* p) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-#if HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_SUPERSLAB
-  // 2025-11-09 ("header free not working"): every free looks up its SuperSlab first.
   if (HAK_UNLIKELY(a == 0)) return;
   if (RegistryLookup(a) != 0) {
     SlabMeta* s = SlabOf(a);
@@ -85,54 +76,65 @@ HAK_FAST_PATH void FreeFast(void* p) {
     // Only a block start may be pushed: our aligned allocations (AlignHeader, not in the seeds)
     // hand out interior pointers of tiny blocks, and those need the classifier.
     if (c < kNumTinyClasses && TinyIsBlockStart(a, c)) {
-#if HAKMEM_DEBUG
-      if (DebugIsDoubleFree(p, c)) return;
-#endif
+      if constexpr (kDebug) {
+        if (DebugIsDoubleFree(p, c)) return;
+      }
       HAK_ROUTE(free_ss_hit, p);
-      return TinyPush(p, c, kClasses[c].header);
+      return CacheFree(p, c, kClasses[c].header);
     }
   }
   return FreeSlow(p);
-#else
-#if !HAKMEM_C7_HEADER
-  // Phase 7: C7 blocks have no header; a 1 KiB aligned pointer may be one (NULL is too).
-  if (HAK_UNLIKELY((a & 0x3FF) == 0)) return FreeSlow(p);
-#endif
-  if (HAK_UNLIKELY((a & (kPageSize - 1)) == 0)) {  // NULL lands here too
-#if HAKMEM_PAGE_BOUNDARY_CHECK == HAKMEM_PAGE_CHECK_MINCORE
-    // Phase 7-1.3: probe the previous page, then read the header there.
-    if (a == 0) return;
-    if (!OsPageMapped(reinterpret_cast<const char*>(p) - 1)) return FreeSlow(p);
-#else
-    return FreeSlow(p);  // header would be on the previous page: never read it here
-#endif
+}
+
+// free_dispatch=header (Phase 7's design, E3): the byte before the pointer names the class.
+HAK_FAST_PATH void FreeFastHeader(void* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  if constexpr (!kC7Header) {
+    // Phase 7: C7 blocks have no header; a 1 KiB aligned pointer may be one (NULL is too).
+    if (HAK_UNLIKELY((a & 0x3FF) == 0)) return FreeSlow(p);
   }
-#if HAKMEM_FREE_FAST_REGISTRY_CHECK
-  // Commit 5eabb89ad9: "is this C7?" asked of the registry on every free.
-  if (RegistryLookup(a) != 0 && SlabOf(a)->class_idx == 7) return FreeSlow(p);
-#endif
+  if (HAK_UNLIKELY((a & (kPageSize - 1)) == 0)) {  // NULL lands here too
+    if constexpr (kPageCheckMincore) {
+      // Phase 7-1.3: probe the previous page, then read the header there.
+      if (a == 0) return;
+      if (!OsPageMapped(reinterpret_cast<const char*>(p) - 1)) return FreeSlow(p);
+    } else {
+      return FreeSlow(p);  // header would be on the previous page: never read it here
+    }
+  }
+  if constexpr (kFreeFastRegistryCheck) {
+    // Commit 5eabb89ad9: "is this C7?" asked of the registry on every free.
+    if (RegistryLookup(a) != 0 && SlabOf(a)->class_idx == 7) return FreeSlow(p);
+  }
   const uint8_t h = reinterpret_cast<const uint8_t*>(p)[-1];
   if (HAK_UNLIKELY(!IsTinyHeader(h))) return FreeSlow(p);
   const int c = h & 0x07;
-#if HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP || HAKMEM_DEBUG
-  // Release default (e3_safe) and every debug build: the map byte of a tiny slab equals its
-  // blocks' header byte, so one compare proves ownership and class; the stride test refuses
-  // interior pointers. Anything refused is classified, counted and (debug) reported on the
-  // slow path.
-  if (HAK_UNLIKELY(OwnershipGet(a) != h || !TinyIsBlockStart(a, c))) return FreeSlow(p);
-#endif
-#if HAKMEM_LEGACY_C7_BRANCHES
-  // Pre-E3-3: the `class_idx == 7` special case. Written when C7 had no header (a byte at
-  // ptr-1 claiming C7 could not be trusted), it outlived E1 and sends every C7 free to the
-  // slow path, where the classifier re-derives the class.
-  if (c == 7) return FreeSlow(p);
-#endif
-#if HAKMEM_DEBUG
-  if (DebugIsDoubleFree(p, c)) return;
-#endif
+  if constexpr (kFastOwnershipCheck) {
+    // Release default (e3_safe) and every debug build: the map byte of a tiny slab equals its
+    // blocks' header byte, so one compare proves ownership and class; the stride test refuses
+    // interior pointers. Anything refused is classified, counted and (debug) reported on the
+    // slow path.
+    if (HAK_UNLIKELY(OwnershipGet(a) != h || !TinyIsBlockStart(a, c))) return FreeSlow(p);
+  }
+  if constexpr (kLegacyC7Branches) {
+    // Pre-E3-3: the `class_idx == 7` special case. Written when C7 had no header (a byte at
+    // ptr-1 claiming C7 could not be trusted), it outlived E1 and sends every C7 free to the
+    // slow path, where the classifier re-derives the class.
+    if (c == 7) return FreeSlow(p);
+  }
+  if constexpr (kDebug) {
+    if (DebugIsDoubleFree(p, c)) return;
+  }
   HAK_ROUTE(free_header_fast, p);
-  TinyPush(p, c, h);
-#endif
+  CacheFree(p, c, h);
+}
+
+HAK_FAST_PATH void FreeFast(void* p) {
+  if constexpr (kFreeDispatchSuperSlab) {
+    FreeFastSuperSlab(p);
+  } else {
+    FreeFastHeader(p);
+  }
 }
 
 }  // namespace hak

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# fuzz.sh — test of layer 5: runs malloc_fuzz.cc under libFuzzer (clang) and grows fuzz_corpus/.
 # Fuzzes the allocator with libFuzzer (clang from Debian) through allocator/malloc_fuzz.cc.
 #
 # Usage: allocator/fuzz.sh [--seconds N] [--jobs J] [--config NAME] [--keep] [-- -DMACRO=VALUE ...]

@@ -1,4 +1,4 @@
-// malloc_fuzz.cc — a libFuzzer target: the input is a program of malloc / calloc / realloc /
+// malloc_fuzz.cc — test of layer 5: a libFuzzer target: the input is a program of malloc / calloc / realloc /
 // free / memalign / usable-size operations on 32 slots, run against the hak_* API and checked
 // against a model after every step:
 //   - every block meets its alignment (16 for n >= 16, 8 below, the requested one for memalign);

@@ -1,4 +1,4 @@
-// malloc_fuzz_main.cc — replays inputs through malloc_fuzz.cc's LLVMFuzzerTestOneInput without
+// malloc_fuzz_main.cc — test of layer 5: replays inputs through malloc_fuzz.cc's LLVMFuzzerTestOneInput without
 // libFuzzer: every file of the given folders (the checked-in corpus, which must not be empty),
 // then `--generated N` inputs from a fixed seed. A failed check aborts, so the test fails.
 // Without arguments (as the per-config copies run it): allocator/fuzz_corpus and 100 generated.

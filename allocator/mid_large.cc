@@ -1,3 +1,4 @@
+// mid_large.cc — layer 3: Mid/Large chunks from mmap, the Mid chunk cache, their counters and fork lock.
 #include "allocator/mid_large.h"
 
 #include <errno.h>

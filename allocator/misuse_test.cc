@@ -1,4 +1,4 @@
-// Misuse and foreign pointers through the direct hak_* API. Built twice: misuse_test (the release
+// misuse_test.cc — test of layer 5: Misuse and foreign pointers through the direct hak_* API. Built twice: misuse_test (the release
 // core: no crash, counted, the free lists stay intact) and misuse_debug_test (the core with
 // HAKMEM_DEBUG=1: the same, plus a clear message on stderr for each case).
 #include <dlfcn.h>

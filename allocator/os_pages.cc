@@ -1,3 +1,4 @@
+// os_pages.cc — layer 1: mmap/munmap/madvise/mincore, fault injection and the OS counters.
 #include "allocator/os_pages.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-// Linked with //allocator:hakmem: the process allocator IS hakmem. Proves that malloc, the
+// override_test.cc — test of layer 6: Linked with //allocator:hakmem: the process allocator IS hakmem. Proves that malloc, the
 // libc-internal callers (strdup), the __libc_* names and operator new all reach it.
 #include <errno.h>
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 
 #include "allocator/api.h"
 #include "allocator/size_classes.h"
+#include "allocator/tiny.h"
 
 extern "C" void* __libc_malloc(size_t);
 extern "C" void __libc_free(void*);

@@ -1,3 +1,4 @@
+// ownership_map.cc — layer 1: the ownership map's leaves (mapped on first use) and its writers.
 #include "allocator/ownership_map.h"
 
 #include <pthread.h>

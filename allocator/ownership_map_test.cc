@@ -1,3 +1,4 @@
+// ownership_map_test.cc — test of layer 1: map bytes set, read and cleared per granule.
 #include "allocator/ownership_map.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# programs_test.sh — test of layer 6: real programs under LD_PRELOAD=libhakmem.so, output compared with glibc.
 # Real programs under LD_PRELOAD: each program runs once under glibc (the reference) and once per
 # library; stdout and the exit status must match the reference, and every run must leave a
 # "hakmem-stats" line with at least one SuperSlab mapped (HAKMEM_STATS_DUMP=FILE), which proves

@@ -1,4 +1,4 @@
-// registry.cc — what both registry implementations share: the writers' lock, the size, fork.
+// registry.cc — layer 2: what both registry implementations share: the writers' lock, the size, fork.
 #include "allocator/registry.h"
 
 #include "allocator/registry_internal.h"

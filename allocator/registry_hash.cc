@@ -1,4 +1,4 @@
-// registry_hash.cc — registry_impl=hash: fixed table, linear probing, tombstones on removal,
+// registry_hash.cc — layer 2, registry_impl=hash: fixed table, linear probing, tombstones on removal,
 // lock-free reads (a reader sees a slot either before or after a single atomic store).
 #include <pthread.h>
 

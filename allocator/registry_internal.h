@@ -1,4 +1,4 @@
-// registry_internal.h — state shared by registry.cc and the implementation selected by
+// registry_internal.h — layer 2 (private): state shared by registry.cc and the implementation selected by
 // registry_impl (registry_hash.cc or registry_rbtree.cc). Not for other layers.
 #ifndef HAKMEM_ALLOCATOR_REGISTRY_INTERNAL_H_
 #define HAKMEM_ALLOCATOR_REGISTRY_INTERNAL_H_

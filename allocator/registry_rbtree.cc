@@ -1,4 +1,4 @@
-// registry_rbtree.cc — registry_impl=rbtree: an ordered red-black tree under one lock, for
+// registry_rbtree.cc — layer 2, registry_impl=rbtree: an ordered red-black tree under one lock, for
 // lookups too (the O(log N) "RB-tree search" of the E2 analysis). Intrusive: the nodes are the
 // SuperSlab headers themselves, so inserting allocates nothing.
 #include <pthread.h>

@@ -1,3 +1,4 @@
+// registry_test.cc — test of layer 2: the SuperSlab registry (insert, lookup, remove) of this build's impl.
 #include "allocator/registry.h"
 
 #include <gtest/gtest.h>

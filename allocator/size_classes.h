@@ -1,5 +1,6 @@
-// size_classes.h — size routing: Tiny (C0..C7), Pool (P0..P6), Mid, Large; header tags.
-// Layer 0 (no dependencies but config.h). All tables are constexpr.
+// size_classes.h — layer 0: the size classes of both slab tiers (Tiny C0..C7, Pool P0..P6), the
+// tier bounds, the geometry (pages, granules, slabs, SuperSlabs) and the header tags of every tier.
+// No dependencies but config.h; all tables are constexpr. Tiny's mechanics are in tiny.h.
 #ifndef HAKMEM_ALLOCATOR_SIZE_CLASSES_H_
 #define HAKMEM_ALLOCATOR_SIZE_CLASSES_H_
 
@@ -71,49 +72,6 @@ inline constexpr size_t kPoolMaxSize = kPoolSizes[kNumPoolClasses - 1];       //
 inline constexpr size_t kMidMaxSize = size_t{2} << 20;                          // 2 MiB
 inline constexpr size_t kAllocHeaderSize = 16;
 
-// Tiny class by n >> 3: class boundaries fall on multiples of 8, so one byte-table load
-// (129 entries) maps any n <= kTinyMaxSize. Built from kClasses, so it follows c7_header.
-struct TinyClassTable {
-  uint8_t by_eighth[129];
-};
-constexpr TinyClassTable MakeTinyClassTable() {
-  TinyClassTable t{};
-  for (int i = 0; i <= 128; ++i) {
-    size_t top = size_t(i) * 8 + 7;
-    if (top > kTinyMaxSize) top = kTinyMaxSize;
-    int c = 0;
-    while (c < kNumTinyClasses - 1 && kClasses[c].usable < top) ++c;
-    t.by_eighth[i] = uint8_t(c);
-  }
-  return t;
-}
-inline constexpr TinyClassTable kTinyClassTable = MakeTinyClassTable();
-
-// Tiny class of a request; requires n <= kTinyMaxSize.
-HAK_FAST_PATH int TinyClassOf(size_t n) { return kTinyClassTable.by_eighth[n >> 3]; }
-
-// Is `a`, an address in a tiny slab of class c (slabs are 64 KiB aligned), a block start? Tiny
-// strides are powers of two, so this is a mask test. The free fast paths use it to refuse
-// interior pointers; SlabIsBlockStart is the general (pool too) and bounded slow-path form.
-HAK_FAST_PATH bool TinyIsBlockStart(uintptr_t a, int c) {
-#if HAKMEM_C7_HEADER
-  // Every tiny class: offset 16, stride 8 << c (checked below); no table loads (51 vs 53
-  // instructions per e3_safe free).
-  return ((a - 16) & ((uintptr_t{8} << c) - 1)) == 0;
-#else
-  return ((a - kClasses[c].user_offset) & (kClasses[c].stride - 1)) == 0;  // headerless C7
-#endif
-}
-#if HAKMEM_C7_HEADER
-constexpr bool TinyLayoutIsUniform() {
-  for (int c = 0; c < kNumTinyClasses; ++c) {
-    if (kClasses[c].user_offset != 16 || kClasses[c].stride != (8u << c)) return false;
-  }
-  return true;
-}
-static_assert(TinyLayoutIsUniform(), "TinyIsBlockStart assumes offset 16 and stride 8 << c");
-#endif
-
 // Pool class of a request; requires kTinyMaxSize < n <= kPoolMaxSize. Returns 8..14.
 inline int PoolClassOf(size_t n) {
   int p = 0;
@@ -121,13 +79,9 @@ inline int PoolClassOf(size_t n) {
   return kFirstPoolClass + p;
 }
 
-enum class Tier : uint8_t { kTiny, kPool, kMid, kLarge };
-inline Tier TierOf(size_t n) {
-  if (n <= kTinyMaxSize) return Tier::kTiny;
-  if (n <= kPoolMaxSize) return Tier::kPool;
-  if (n <= kMidMaxSize) return Tier::kMid;
-  return Tier::kLarge;
-}
+// Tiers are told apart by comparing a size with these bounds: n <= kTinyMaxSize is Tiny,
+// n <= kPoolMaxSize Pool, n <= kMidMaxSize Mid, anything larger Large. (No TierOf(): the fast
+// path needs only the first compare, and the slow path branches on each bound in turn.)
 
 // Header byte <-> class.
 constexpr bool IsTinyHeader(uint8_t h) { return (h & kTinyTagMask) == kTinyTag; }

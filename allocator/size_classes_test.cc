@@ -1,4 +1,6 @@
+// size_classes_test.cc — test of layer 0: tiny and pool class boundaries, tier bounds, header bytes.
 #include "allocator/size_classes.h"
+#include "allocator/tiny.h"
 
 #include <gtest/gtest.h>
 
@@ -31,14 +33,8 @@ TEST(SizeClasses, EveryTinySizeGetsTheSmallestClassThatFits) {
 
 TEST(SizeClasses, TiersAtTheirEdges) {
   EXPECT_EQ(kTinyMaxSize, HAKMEM_C7_HEADER ? 1023u : 1024u);
-  EXPECT_EQ(TierOf(0), Tier::kTiny);
-  EXPECT_EQ(TierOf(1023), Tier::kTiny);
-  EXPECT_EQ(TierOf(1025), Tier::kPool);
-  EXPECT_EQ(TierOf(52 * 1024), Tier::kPool);
-  EXPECT_EQ(TierOf(52 * 1024 + 1), Tier::kMid);
-  EXPECT_EQ(TierOf(2u << 20), Tier::kMid);
-  EXPECT_EQ(TierOf((2u << 20) + 1), Tier::kLarge);
-  EXPECT_EQ(TierOf(SIZE_MAX), Tier::kLarge);
+  EXPECT_EQ(kPoolMaxSize, 52u * 1024);  // the tier bounds
+  EXPECT_EQ(kMidMaxSize, size_t{2} << 20);
 }
 
 TEST(SizeClasses, PoolClassOf) {

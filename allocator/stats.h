@@ -1,4 +1,4 @@
-// stats.h — route counters. With HAKMEM_STATS=0 (release) every HAK_STAT is compiled out.
+// stats.h — layer 0: route counters. With HAKMEM_STATS=0 (release) every HAK_STAT is compiled out.
 #ifndef HAKMEM_ALLOCATOR_STATS_H_
 #define HAKMEM_ALLOCATOR_STATS_H_
 
@@ -33,18 +33,21 @@ enum StatId : int {
 };
 extern const char* const kStatNames[kStatCount];
 
-#if HAKMEM_STATS
+// Defined only with stats=on (stats.cc); referenced only from branches the other configs discard.
 extern std::atomic<uint64_t> g_stats[kStatCount];
 extern bool g_free_route_trace;  // HAKMEM_FREE_ROUTE_TRACE=1
 void TraceFreeRoute(const char* route, const void* p);
-#define HAK_STAT(name) ::hak::g_stats[::hak::kStat_##name].fetch_add(1, std::memory_order_relaxed)
-#define HAK_TRACE_FREE(name, p) \
-  (HAK_UNLIKELY(::hak::g_free_route_trace) ? ::hak::TraceFreeRoute(#name, p) : (void)0)
-#else
-#define HAK_STAT(name) ((void)0)
-#define HAK_TRACE_FREE(name, p) ((void)0)
-#endif
 
+HAK_FAST_PATH void Stat(StatId id) {
+  if constexpr (kStats) g_stats[id].fetch_add(1, std::memory_order_relaxed);
+}
+HAK_FAST_PATH void TraceFree(const char* route, const void* p) {
+  if constexpr (kStats) {
+    if (HAK_UNLIKELY(g_free_route_trace)) TraceFreeRoute(route, p);
+  }
+}
+#define HAK_STAT(name) ::hak::Stat(::hak::kStat_##name)
+#define HAK_TRACE_FREE(name, p) ::hak::TraceFree(#name, p)
 #define HAK_ROUTE(name, p) (HAK_STAT(name), HAK_TRACE_FREE(name, p))
 
 }  // namespace hak

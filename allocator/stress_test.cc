@@ -1,4 +1,4 @@
-// Multi-thread stress through the direct API. HAKMEM_STRESS_SCALE (default 1) multiplies every
+// stress_test.cc — test of layer 5: Multi-thread stress through the direct API. HAKMEM_STRESS_SCALE (default 1) multiplies every
 // loop: the CI target runs scale 1, the `long` target a larger one.
 #include <gtest/gtest.h>
 #include <pthread.h>

@@ -1,3 +1,5 @@
+// superslab.cc — layer 2: SuperSlabs and slabs: acquire, adopt, take, leave, return; partial
+// lists and the empty cache.
 #include "allocator/superslab.h"
 
 #include <errno.h>
@@ -236,21 +238,9 @@ uint32_t SlabTake(SlabMeta* s, uint32_t want, void** head_out, void** tail_out) 
     }
     s->free = LinkNext(tail);
   }
-  // 2. Carve fresh slots; skip page-aligned user pointers so that a header is never on the
-  //    page before its block (the fast free path may then read ptr-1 without a probe).
-  uint32_t carved = s->carved.load(std::memory_order_relaxed);
-  while (got < want && carved < s->capacity) {
-    const uintptr_t p = s->start + uintptr_t(carved) * ci.stride;
-    s->carved.store(++carved, std::memory_order_relaxed);
-    if (ci.has_header) {
-      if ((p & (kPageSize - 1)) == 0) continue;
-      reinterpret_cast<uint8_t*>(p)[-1] = ci.header;
-    }
-    void* b = reinterpret_cast<void*>(p);
-    if (tail != nullptr) LinkSet(tail, b, ci.header); else head = b;
-    tail = b;
-    ++got;
-  }
+  // 2. Carve fresh slots (tiny.h: page-aligned user pointers are skipped, so the fast free path
+  //    may read ptr-1 without a probe).
+  got = CarveSlots(ci, s->start, s->capacity, s->carved, got, want, head, tail);
   if (got != 0) {
     LinkSet(tail, nullptr, ci.header);
     s->used.fetch_add(int32_t(got), std::memory_order_relaxed);

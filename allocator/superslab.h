@@ -1,4 +1,4 @@
-// superslab.h — layer 2: 2 MiB aligned SuperSlabs carved into slabs, one class per slab.
+// superslab.h — layer 2: 2 MiB aligned SuperSlabs cut into slabs, one class per slab.
 //
 // A tiny SuperSlab has 32 slabs of 64 KiB (slab 0 starts after the 4 KiB metadata page); a pool
 // SuperSlab is one slab of ~2 MiB for one pool class. Per-slab state:
@@ -18,19 +18,9 @@
 
 #include "allocator/config.h"
 #include "allocator/size_classes.h"
+#include "allocator/tiny.h"
 
 namespace hak {
-
-// Free-list links live in the block at the user pointer. The link's top byte carries the class's
-// header byte: for C0 (8-byte slots, 7 usable) that byte is the next block's header, which a
-// plain 8-byte pointer would overwrite with 0. User addresses are < 2^56, so nothing is lost.
-inline constexpr uintptr_t kLinkAddrMask = (uintptr_t{1} << 56) - 1;
-HAK_FAST_PATH void* LinkNext(void* block) {
-  return reinterpret_cast<void*>(*static_cast<uintptr_t*>(block) & kLinkAddrMask);
-}
-HAK_FAST_PATH void LinkSet(void* block, void* next, uint8_t header) {
-  *static_cast<uintptr_t*>(block) = reinterpret_cast<uintptr_t>(next) | (uintptr_t{header} << 56);
-}
 
 inline constexpr uint8_t kNoClass = 0xFF;
 

@@ -1,3 +1,4 @@
+// superslab_test.cc — test of layer 2: slabs taken, returned, left, adopted; SuperSlabs released.
 #include "allocator/superslab.h"
 
 #include <gtest/gtest.h>

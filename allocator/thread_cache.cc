@@ -1,10 +1,10 @@
+// thread_cache.cc — layer 3: the TLS lists' slow paths: thread init, refill, spill, thread exit.
 #include "allocator/thread_cache.h"
 
 #include <pthread.h>
 
 #include <atomic>
 
-#include "allocator/fork.h"
 #include "allocator/stats.h"
 
 namespace hak {
@@ -23,13 +23,10 @@ void OnThreadExit(void*) {
   for (int c = 0; c < kNumClasses; ++c) tc.cap[c] = 0;  // later frees miss the fast path
 }
 
-void GlobalInitOnce() {
-  pthread_key_create(&g_exit_key, OnThreadExit);
-  InstallForkHandlers();
-}
+void GlobalInitOnce() { pthread_key_create(&g_exit_key, OnThreadExit); }
 
 HAK_SLOW_PATH void ThreadInit(ThreadCache& tc) {
-  // Mark live first: anything below that re-enters malloc (pthread_once, atfork registration)
+  // Mark live first: anything below that re-enters malloc (pthread_once, the key's registration)
   // finds an initialised cache instead of recursing here.
   tc.heap_id = g_next_heap_id.fetch_add(1, std::memory_order_relaxed);
   if (tc.heap_id == 0) tc.heap_id = g_next_heap_id.fetch_add(1, std::memory_order_relaxed);
@@ -40,7 +37,8 @@ HAK_SLOW_PATH void ThreadInit(ThreadCache& tc) {
 }
 
 // Returns the first n blocks of the list of class cls to their slabs, one SlabReturn per run of
-// blocks from the same slab.
+// blocks from the same slab. The list's bulk detach: it walks the runs in place and cuts the list
+// once, where n CachePops would write head and count n times.
 void Spill(ThreadCache& tc, int cls, uint32_t n) {
   HAK_STAT(spill);
   void* p = tc.head[cls];
@@ -75,12 +73,8 @@ void FlushClass(ThreadCache& tc, int cls) {
 void* CacheRefillPop(int cls) {
   ThreadCache& tc = t_cache;
   if (HAK_UNLIKELY(tc.state == kCacheUninit)) ThreadInit(tc);
-  if (tc.head[cls] != nullptr) {  // another path (pool, memalign) may have filled it meanwhile
-    void* p = tc.head[cls];
-    tc.head[cls] = LinkNext(p);
-    --tc.count[cls];
-    return p;
-  }
+  // Another path (pool, memalign) may have filled the list meanwhile.
+  if (void* p = CachePop(tc, cls)) return p;
   HAK_STAT(refill);
   const uint32_t want = tc.state == kCacheDead ? 1 : kClasses[cls].batch;
   void* head = nullptr;
@@ -101,11 +95,7 @@ void* CacheRefillPop(int cls) {
   }
   // Hand out the first block, cache the rest.
   void* rest = LinkNext(head);
-  if (got > 1) {
-    LinkSet(tail, tc.head[cls], kClasses[cls].header);
-    tc.head[cls] = rest;
-    tc.count[cls] += got - 1;
-  }
+  if (got > 1) CachePush(tc, cls, rest, tail, got - 1, kClasses[cls].header);
   if (HAK_UNLIKELY(tc.state == kCacheDead)) FlushClass(tc, cls);
   return head;
 }
@@ -118,9 +108,7 @@ void CachePushSlow(void* p, int cls) {
     return;
   }
   if (tc.count[cls] >= tc.cap[cls]) Spill(tc, cls, tc.count[cls] - tc.cap[cls] / 2);
-  LinkSet(p, tc.head[cls], kClasses[cls].header);
-  tc.head[cls] = p;
-  ++tc.count[cls];
+  CachePush(tc, cls, p, p, 1, kClasses[cls].header);
 }
 
 void CacheFlushThread() {

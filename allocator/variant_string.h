@@ -1,65 +1,142 @@
-// variant_string.h — the build's switch values as one string, in variants.bzl's names and order:
-// "c7_header=true,free_fast_registry_check=false,...". The harness compares it with the config it
-// asked for and refuses a binary that is not that variant.
+// variant_string.h — layer 5: the build's switch values as one string, in variants.bzl's names
+// and order: "c7_header=true,free_fast_registry_check=false,...". The harness compares it with
+// the config it asked for and refuses a binary that is not that variant.
+// GENERATED from allocator/variants.bzl by `bazel run //tools:variants -- --write-bazelrc`.
+// Do not edit: //tools:variants_test fails when this file and variants.bzl disagree.
 #ifndef HAKMEM_ALLOCATOR_VARIANT_STRING_H_
 #define HAKMEM_ALLOCATOR_VARIANT_STRING_H_
 
 #include "allocator/config.h"
 
-#if HAKMEM_C7_HEADER
-#define HAK_VS_C7 "c7_header=true"
+// c7_header
+#if HAKMEM_C7_HEADER == 1
+#define HAK_VS_C7_HEADER "c7_header=true"
+#elif HAKMEM_C7_HEADER == 0
+#define HAK_VS_C7_HEADER "c7_header=false"
 #else
-#define HAK_VS_C7 "c7_header=false"
+#error "HAKMEM_C7_HEADER has a value variants.bzl does not list"
 #endif
-#if HAKMEM_FREE_FAST_REGISTRY_CHECK
-#define HAK_VS_FFRC "free_fast_registry_check=true"
+// free_fast_registry_check
+#if HAKMEM_FREE_FAST_REGISTRY_CHECK == 0
+#define HAK_VS_FREE_FAST_REGISTRY_CHECK "free_fast_registry_check=false"
+#elif HAKMEM_FREE_FAST_REGISTRY_CHECK == 1
+#define HAK_VS_FREE_FAST_REGISTRY_CHECK "free_fast_registry_check=true"
 #else
-#define HAK_VS_FFRC "free_fast_registry_check=false"
+#error "HAKMEM_FREE_FAST_REGISTRY_CHECK has a value variants.bzl does not list"
+#endif
+// classify_order
+#ifndef HAKMEM_CLASSIFY_HEADER_FIRST
+#error "config.h does not define HAKMEM_CLASSIFY_HEADER_FIRST (variants.bzl: classify_order=header_first)"
+#endif
+#ifndef HAKMEM_CLASSIFY_REGISTRY_FIRST
+#error "config.h does not define HAKMEM_CLASSIFY_REGISTRY_FIRST (variants.bzl: classify_order=registry_first)"
 #endif
 #if HAKMEM_CLASSIFY_ORDER == HAKMEM_CLASSIFY_HEADER_FIRST
-#define HAK_VS_CO "classify_order=header_first"
+#define HAK_VS_CLASSIFY_ORDER "classify_order=header_first"
+#elif HAKMEM_CLASSIFY_ORDER == HAKMEM_CLASSIFY_REGISTRY_FIRST
+#define HAK_VS_CLASSIFY_ORDER "classify_order=registry_first"
 #else
-#define HAK_VS_CO "classify_order=registry_first"
+#error "HAKMEM_CLASSIFY_ORDER has a value variants.bzl does not list"
+#endif
+// registry_impl
+#ifndef HAKMEM_REGISTRY_HASH
+#error "config.h does not define HAKMEM_REGISTRY_HASH (variants.bzl: registry_impl=hash)"
+#endif
+#ifndef HAKMEM_REGISTRY_RBTREE
+#error "config.h does not define HAKMEM_REGISTRY_RBTREE (variants.bzl: registry_impl=rbtree)"
 #endif
 #if HAKMEM_REGISTRY_IMPL == HAKMEM_REGISTRY_HASH
-#define HAK_VS_RI "registry_impl=hash"
+#define HAK_VS_REGISTRY_IMPL "registry_impl=hash"
+#elif HAKMEM_REGISTRY_IMPL == HAKMEM_REGISTRY_RBTREE
+#define HAK_VS_REGISTRY_IMPL "registry_impl=rbtree"
 #else
-#define HAK_VS_RI "registry_impl=rbtree"
+#error "HAKMEM_REGISTRY_IMPL has a value variants.bzl does not list"
+#endif
+// free_dispatch
+#ifndef HAKMEM_FREE_DISPATCH_HEADER
+#error "config.h does not define HAKMEM_FREE_DISPATCH_HEADER (variants.bzl: free_dispatch=header)"
+#endif
+#ifndef HAKMEM_FREE_DISPATCH_SUPERSLAB
+#error "config.h does not define HAKMEM_FREE_DISPATCH_SUPERSLAB (variants.bzl: free_dispatch=superslab)"
 #endif
 #if HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_HEADER
-#define HAK_VS_FD "free_dispatch=header"
+#define HAK_VS_FREE_DISPATCH "free_dispatch=header"
+#elif HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_SUPERSLAB
+#define HAK_VS_FREE_DISPATCH "free_dispatch=superslab"
 #else
-#define HAK_VS_FD "free_dispatch=superslab"
+#error "HAKMEM_FREE_DISPATCH has a value variants.bzl does not list"
+#endif
+// page_boundary_check
+#ifndef HAKMEM_PAGE_CHECK_SAME_PAGE
+#error "config.h does not define HAKMEM_PAGE_CHECK_SAME_PAGE (variants.bzl: page_boundary_check=same_page)"
+#endif
+#ifndef HAKMEM_PAGE_CHECK_MINCORE
+#error "config.h does not define HAKMEM_PAGE_CHECK_MINCORE (variants.bzl: page_boundary_check=mincore)"
 #endif
 #if HAKMEM_PAGE_BOUNDARY_CHECK == HAKMEM_PAGE_CHECK_SAME_PAGE
-#define HAK_VS_PB "page_boundary_check=same_page"
+#define HAK_VS_PAGE_BOUNDARY_CHECK "page_boundary_check=same_page"
+#elif HAKMEM_PAGE_BOUNDARY_CHECK == HAKMEM_PAGE_CHECK_MINCORE
+#define HAK_VS_PAGE_BOUNDARY_CHECK "page_boundary_check=mincore"
 #else
-#define HAK_VS_PB "page_boundary_check=mincore"
+#error "HAKMEM_PAGE_BOUNDARY_CHECK has a value variants.bzl does not list"
+#endif
+// wrapper_guards
+#ifndef HAKMEM_WRAPPER_MINIMAL
+#error "config.h does not define HAKMEM_WRAPPER_MINIMAL (variants.bzl: wrapper_guards=minimal)"
+#endif
+#ifndef HAKMEM_WRAPPER_FULL
+#error "config.h does not define HAKMEM_WRAPPER_FULL (variants.bzl: wrapper_guards=full)"
 #endif
 #if HAKMEM_WRAPPER_GUARDS == HAKMEM_WRAPPER_MINIMAL
-#define HAK_VS_WG "wrapper_guards=minimal"
+#define HAK_VS_WRAPPER_GUARDS "wrapper_guards=minimal"
+#elif HAKMEM_WRAPPER_GUARDS == HAKMEM_WRAPPER_FULL
+#define HAK_VS_WRAPPER_GUARDS "wrapper_guards=full"
 #else
-#define HAK_VS_WG "wrapper_guards=full"
+#error "HAKMEM_WRAPPER_GUARDS has a value variants.bzl does not list"
 #endif
-#if HAKMEM_LEGACY_C7_BRANCHES
-#define HAK_VS_LC7 "legacy_c7_branches=true"
+// legacy_c7_branches
+#if HAKMEM_LEGACY_C7_BRANCHES == 0
+#define HAK_VS_LEGACY_C7_BRANCHES "legacy_c7_branches=false"
+#elif HAKMEM_LEGACY_C7_BRANCHES == 1
+#define HAK_VS_LEGACY_C7_BRANCHES "legacy_c7_branches=true"
 #else
-#define HAK_VS_LC7 "legacy_c7_branches=false"
+#error "HAKMEM_LEGACY_C7_BRANCHES has a value variants.bzl does not list"
+#endif
+// fast_ownership_check
+#ifndef HAKMEM_OWNERSHIP_MAP
+#error "config.h does not define HAKMEM_OWNERSHIP_MAP (variants.bzl: fast_ownership_check=map)"
+#endif
+#ifndef HAKMEM_OWNERSHIP_NONE
+#error "config.h does not define HAKMEM_OWNERSHIP_NONE (variants.bzl: fast_ownership_check=none)"
 #endif
 #if HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP
-#define HAK_VS_FOC "fast_ownership_check=map"
+#define HAK_VS_FAST_OWNERSHIP_CHECK "fast_ownership_check=map"
+#elif HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_NONE
+#define HAK_VS_FAST_OWNERSHIP_CHECK "fast_ownership_check=none"
 #else
-#define HAK_VS_FOC "fast_ownership_check=none"
+#error "HAKMEM_FAST_OWNERSHIP_CHECK has a value variants.bzl does not list"
 #endif
-#if HAKMEM_STATS
-#define HAK_VS_ST "stats=on"
+// stats
+#if HAKMEM_STATS == 0
+#define HAK_VS_STATS "stats=off"
+#elif HAKMEM_STATS == 1
+#define HAK_VS_STATS "stats=on"
 #else
-#define HAK_VS_ST "stats=off"
+#error "HAKMEM_STATS has a value variants.bzl does not list"
 #endif
 
 namespace hak {
-inline constexpr const char kVariantString[] = HAK_VS_C7 "," HAK_VS_FFRC "," HAK_VS_CO "," HAK_VS_RI
-    "," HAK_VS_FD "," HAK_VS_PB "," HAK_VS_WG "," HAK_VS_LC7 "," HAK_VS_FOC "," HAK_VS_ST;
+inline constexpr const char kVariantString[] =
+    HAK_VS_C7_HEADER ","
+    HAK_VS_FREE_FAST_REGISTRY_CHECK ","
+    HAK_VS_CLASSIFY_ORDER ","
+    HAK_VS_REGISTRY_IMPL ","
+    HAK_VS_FREE_DISPATCH ","
+    HAK_VS_PAGE_BOUNDARY_CHECK ","
+    HAK_VS_WRAPPER_GUARDS ","
+    HAK_VS_LEGACY_C7_BRANCHES ","
+    HAK_VS_FAST_OWNERSHIP_CHECK ","
+    HAK_VS_STATS;
 }  // namespace hak
 
 #endif  // HAKMEM_ALLOCATOR_VARIANT_STRING_H_

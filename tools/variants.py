@@ -3,7 +3,8 @@
 
   bazel run //tools:variants                   table of every config: switches, commit, date
   bazel run //tools:variants -- --json         the same as JSON
-  bazel run //tools:variants -- --write-bazelrc  regenerate allocator/variants.bazelrc
+  bazel run //tools:variants -- --write-bazelrc  regenerate allocator/variants.bazelrc and
+                                               allocator/variant_string.h
 """
 import argparse
 import ast
@@ -13,6 +14,7 @@ import sys
 
 BZL = os.path.join("allocator", "variants.bzl")
 BAZELRC = os.path.join("allocator", "variants.bazelrc")
+VARIANT_STRING_H = os.path.join("allocator", "variant_string.h")
 PEERS_DOC = {
     "system": "glibc 2.36 malloc (Debian)",
     "mimalloc": "mimalloc 2.0.9 (Debian libmimalloc-dev)",
@@ -136,6 +138,60 @@ def variant_string(data, variant):
     return ",".join("%s=%s" % kv for kv in full_switches(data, variant).items())
 
 
+def variant_string_h_text(data):
+    """allocator/variant_string.h: hak_variant_string() as the preprocessor sees the switches,
+    the same string variant_string() predicts for each config."""
+    out = [
+        "// variant_string.h — layer 5: the build's switch values as one string, in variants.bzl's names",
+        "// and order: \"c7_header=true,free_fast_registry_check=false,...\". The harness compares it with",
+        "// the config it asked for and refuses a binary that is not that variant.",
+        "// GENERATED from allocator/variants.bzl by `bazel run //tools:variants -- --write-bazelrc`.",
+        "// Do not edit: //tools:variants_test fails when this file and variants.bzl disagree.",
+        "#ifndef HAKMEM_ALLOCATOR_VARIANT_STRING_H_",
+        "#define HAKMEM_ALLOCATOR_VARIANT_STRING_H_",
+        "",
+        '#include "allocator/config.h"',
+        "",
+    ]
+    names = []
+    for name, sw in data["SWITCHES"].items():
+        macro = sw["macro"]
+        vs = "HAK_VS_" + name.upper()
+        names.append(vs)
+        out.append("// %s" % name)
+        for v in sw["values"]:
+            mv = sw["macro_values"][v]
+            if not mv.isdigit():
+                out += ["#ifndef %s" % mv, '#error "config.h does not define %s (variants.bzl: %s=%s)"' % (mv, name, v), "#endif"]
+        for i, v in enumerate(sw["values"]):
+            out.append("#%s %s == %s" % ("if" if i == 0 else "elif", macro, sw["macro_values"][v]))
+            out.append('#define %s "%s=%s"' % (vs, name, v))
+        out += ["#else", '#error "%s has a value variants.bzl does not list"' % macro, "#endif"]
+    out += [
+        "",
+        "namespace hak {",
+        "inline constexpr const char kVariantString[] =",
+        '    %s;' % ' ","\n    '.join(names),
+        "}  // namespace hak",
+        "",
+        "#endif  // HAKMEM_ALLOCATOR_VARIANT_STRING_H_",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def write_generated(root):
+    """Writes every file generated from variants.bzl into the source tree at root."""
+    data = load()
+    for rel, text in ((BAZELRC, bazelrc_text(data)), (VARIANT_STRING_H, variant_string_h_text(data))):
+        path = os.path.join(root, rel)
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+        print("wrote " + path)
+
+
 def table(data):
     sw = list(data["SWITCHES"])
     rows = []
@@ -165,7 +221,7 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true", help="print every variant as JSON")
     ap.add_argument("--bzl", help="read this variants.bzl instead of the tree's")
     ap.add_argument("--bazelrc", action="store_true", help="print the generated variants.bazelrc")
-    ap.add_argument("--write-bazelrc", action="store_true", help="write allocator/variants.bazelrc in the source tree")
+    ap.add_argument("--write-bazelrc", action="store_true", help="write allocator/variants.bazelrc and allocator/variant_string.h in the source tree")
     args = ap.parse_args(argv)
     data = load(args.bzl)
     if args.json:
@@ -176,12 +232,7 @@ def main(argv=None):
     elif args.bazelrc:
         sys.stdout.write(bazelrc_text(data))
     elif args.write_bazelrc:
-        path = os.path.join(workspace_root(), BAZELRC)
-        tmp = path + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(bazelrc_text(data))
-        os.replace(tmp, path)
-        print("wrote " + path)
+        write_generated(workspace_root())
     else:
         print(table(data))
     return 0

@@ -1,4 +1,6 @@
-"""allocator/variants.bazelrc is exactly what variants.bzl generates, and the data is sane."""
+"""allocator/variants.bazelrc and allocator/variant_string.h are exactly what variants.bzl generates,
+and the data is sane."""
+import os
 import unittest
 
 import variants
@@ -14,6 +16,18 @@ class VariantsTest(unittest.TestCase):
             checked_in = f.read()
         self.assertEqual(checked_in, variants.bazelrc_text(self.data),
                          "allocator/variants.bazelrc is stale: run bazel run //tools:variants -- --write-bazelrc")
+
+    def test_variant_string_h_is_in_sync(self):
+        path = variants.find_bzl().replace("variants.bzl", "variant_string.h")
+        with open(path) as f:
+            checked_in = f.read()
+        self.assertEqual(checked_in, variants.variant_string_h_text(self.data),
+                         "allocator/variant_string.h is stale: run bazel run //tools:variants -- --write-bazelrc")
+
+    def test_variant_string_h_names_every_switch_in_order(self):
+        text = variants.variant_string_h_text(self.data)
+        pos = [text.index('"%s=%s"' % (k, sw["values"][0])) for k, sw in self.data["SWITCHES"].items()]
+        self.assertEqual(pos, sorted(pos))
 
     def test_history_order_and_required_states(self):
         names = [v["name"] for v in self.data["VARIANTS"]]
