@@ -1,6 +1,5 @@
 """allocator/variants.bazelrc and allocator/variant_string.h are exactly what variants.bzl generates,
 and the data is sane."""
-import os
 import unittest
 
 import variants
