@@ -26,6 +26,7 @@
 
 #include "ci/compare.h"
 #include "ci/evidence.h"
+#include "harness/cli.h"
 #include "harness/machine.h"
 #include "harness/result.h"
 #include "harness/store.h"
@@ -74,19 +75,9 @@ Relative paths are taken from the directory you run `bazel run` in. Ctrl-C stops
 or build it runs (a partial sweep is never judged), removes temporary files, exits 130.
 Exit status: 0 pass, 1 regression, 2 bad input or failed run, 130 interrupted.)";
 
-[[noreturn]] void Die(const std::string& msg) {
-  if (lab::Interrupted()) {  // whatever failed, it failed because we were interrupted
-    fmt::print(stderr, "gate: interrupted ({}); no verdict\n", lab::InterruptName());
-    std::exit(lab::kInterruptedExit);
-  }
-  fmt::print(stderr, "gate: {}\n", msg);
-  std::exit(2);
-}
+[[noreturn]] void Die(const std::string& msg) { lab::Die("gate", 2, msg, "; no verdict"); }
 
-std::string Runfiles(const char* argv0) {
-  if (const char* r = getenv("RUNFILES_DIR")) return r;
-  return std::string(argv0) + ".runfiles";
-}
+std::string Runfiles(const char* argv0) { return lab::RunfilesDir(argv0); }
 
 const char* const kPrGrid =
     "random_mixed,size_sweep,mt_prodcons,mt_larson,mt_churn,mem_liveset,mem_prodcons_long,mem_thread_churn";
@@ -101,14 +92,7 @@ struct Options {
   int budget_seconds = 300;
 };
 
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string part; std::getline(ss, part, ',');) {
-    if (!part.empty()) out.push_back(part);
-  }
-  return out;
-}
+using lab::SplitList;
 
 Options Parse(int argc, char** argv) {
   Options o;

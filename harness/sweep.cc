@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/allocator_probe.h"
+#include "harness/cli.h"
 #include "harness/csv.h"
 #include "harness/interleave.h"
 #include "harness/machine.h"
@@ -34,203 +35,24 @@
 #include "harness/stats.h"
 #include "harness/store.h"
 #include "harness/subprocess.h"
+#include "harness/sweep_options.h"
+#include "harness/sweep_render.h"
 
 namespace {
 
 using nlohmann::json;
+using sweep::Die;
+using sweep::GridPoint;
+using sweep::Options;
 
-constexpr const char* kUsage = R"(usage: sweep [options]
-  --variants LIST     comma-separated configs (default shipped,system,mimalloc: "shipped" is
-                      the config //allocator:libhakmem.so ships, e3_safe today); see
-                      `bazel run //tools:variants` for hakmem configs; peers: system,
-                      mimalloc, jemalloc, tcmalloc. LABEL=CONFIG measures CONFIG under the
-                      name LABEL (an A/A run: a=e3,b=e3); LABEL=CONFIG@DIR takes the binaries
-                      from another tree's bazel-bin (DIR holds harness/ and tools/variants.json)
-  --peer NAME=LIB     also measure the shared library LIB (any malloc replacement) as the peer
-                      NAME: the glibc-linked binaries (*.system) run with LD_PRELOAD=LIB, each
-                      checked to be served by LIB (other:<its soname>); path, soname and sha256
-                      of LIB are recorded. Repeatable. NAME may also be placed in --variants.
-  --workloads LIST    random_mixed,size_sweep,mt_prodcons,mt_larson,mt_churn,mem_liveset,
-                      mem_prodcons_long,mem_thread_churn,gbench (default all;
-                      gbench: Google Benchmark micro-benchmarks, one point per benchmark)
-  --rounds N          interleaved rounds, one sample per variant per point each (default 5)
-  --quick             smoke-sized grid for CI (fewer points, short runs, 3 rounds)
-  --instructions      also measure instructions/op once per variant and point (callgrind)
-  --timeout SEC       time limit of one benchmark run (default 120)
-  --out FILE          where to write the result (default results/sweep-<time>-<pid>.json in the
-                      tree). With the gbench workload, Google Benchmark's own JSON of every
-                      variant (all rounds, as repetitions) is kept beside it as
-                      <out without .json>.gbench-<variant>.json, for compare.py
-  --csv FILE          also write one CSV row per point there (medians, intervals, instr/op, RSS)
-  --record            also store the result in the store (harness/store.h):
-                      baselines/<machine>/<full|quick>/commits/<commit>.json, under
-                      $HAKMEM_LAB_BASELINES instead when that is set; the directory is
-                      checked writable (and named if not) before anything is measured
-  --allow-dirty       with --record: accept a tree with uncommitted changes
-  --force             with --record: replace an existing baseline
-  --profiles DIR      with --instructions: keep every callgrind profile in DIR/<variant>/
-                      (<workload>_<label>.callgrind, fastpath_<mode>.callgrind) for root-cause reports
-  --seed N            shuffling seed (default 1)
-  --commit SHA        the commit the measured binaries were built from, when they come from
-                      another tree (LABEL=CONFIG@DIR; //tools:backfill); default: this tree's HEAD
-  --print-machine     print this machine's metadata (JSON, with its fingerprint) and exit
-  -h, --help          this text
-Exit status: 0 done, 2 bad input, 3 a benchmark failed (a partial result is still written,
-marked incomplete, and never recorded).)";
 
-struct Options {
-  std::vector<std::string> variants = {"shipped", "system", "mimalloc"};  // labels
-  std::map<std::string, std::string> config_of;                       // label -> config
-  std::map<std::string, std::string> dir_of;                          // label -> bazel-bin of another tree
-  std::map<std::string, std::string> preload_of;                      // --peer label -> library (absolute)
-  std::vector<std::string> peer_labels;                               // --peer labels, as given
-  std::vector<std::string> workloads = lab::kWorkloads;
-  int rounds = 5;
-  bool rounds_set = false, quick = false, instructions = false, record = false;
-  bool allow_dirty = false, force = false;
-  int timeout_sec = 120;
-  std::string out, profiles, csv, commit;
-  uint64_t seed = 1;
-};
 
-[[noreturn]] void Die(int code, const std::string& msg) {
-  if (lab::Interrupted()) {  // a check failed because its run was interrupted
-    fmt::print(stderr, "sweep: interrupted ({}) before measuring; nothing written\n", lab::InterruptName());
-    std::exit(lab::kInterruptedExit);
-  }
-  fmt::print(stderr, "sweep: {}\n", msg);
-  std::exit(code);
-}
 
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    const size_t comma = s.find(',', start);
-    const std::string part = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!part.empty()) out.push_back(part);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
 
-long ParseInt(const std::string& s, const char* what, long lo, long hi) {
-  char* end = nullptr;
-  const long v = std::strtol(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || v < lo || v > hi) {
-    Die(2, fmt::format("{} must be an integer in {}..{}, got '{}'", what, lo, hi, s));
-  }
-  return v;
-}
 
-Options Parse(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Die(2, a + " needs a value (try --help)");
-      return argv[++i];
-    };
-    if (a == "-h" || a == "--help") {
-      fmt::print("{}\n", kUsage);
-      std::exit(0);
-    } else if (a == "--variants") {
-      o.variants = Split(value());
-    } else if (a == "--workloads") {
-      o.workloads = Split(value());
-    } else if (a == "--rounds") {
-      o.rounds = int(ParseInt(value(), "--rounds", 1, 1000));
-      o.rounds_set = true;
-    } else if (a == "--quick") {
-      o.quick = true;
-    } else if (a == "--instructions") {
-      o.instructions = true;
-    } else if (a == "--timeout") {
-      o.timeout_sec = int(ParseInt(value(), "--timeout", 1, 86400));
-    } else if (a == "--out") {
-      o.out = value();
-    } else if (a == "--csv") {
-      o.csv = lab::UserPath(value());
-    } else if (a == "--profiles") {
-      o.profiles = lab::UserPath(value());
-    } else if (a == "--record") {
-      o.record = true;
-    } else if (a == "--allow-dirty") {
-      o.allow_dirty = true;
-    } else if (a == "--force") {
-      o.force = true;
-    } else if (a == "--print-machine") {
-      fmt::print("{}\n", lab::MachineToJson(lab::ThisMachine()).dump());
-      std::exit(0);
-    } else if (a == "--commit") {
-      o.commit = value();
-      if (o.commit.size() != 40 || o.commit.find_first_not_of("0123456789abcdef") != std::string::npos) {
-        Die(2, "--commit needs a full 40-hex commit id, got '" + o.commit + "'");
-      }
-    } else if (a == "--seed") {
-      o.seed = uint64_t(ParseInt(value(), "--seed", 0, 1L << 40));
-    } else if (a == "--peer") {
-      const std::string arg = value();
-      const size_t eq = arg.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size()) {
-        Die(2, "bad --peer '" + arg + "' (NAME=/path/lib.so)");
-      }
-      const std::string name = arg.substr(0, eq), lib = lab::UserPath(arg.substr(eq + 1));
-      if (name.find_first_of(",=@:/ ") != std::string::npos) Die(2, "bad --peer name '" + name + "'");
-      if (o.preload_of.count(name)) Die(2, "--peer " + name + " given twice");
-      // LD_PRELOAD splits at ':' and whitespace. The file itself is checked in main.
-      if (lib.find_first_of(": \t\n") != std::string::npos) {
-        Die(2, "--peer " + name + ": LD_PRELOAD cannot carry '" + lib + "'");
-      }
-      o.preload_of[name] = lib;
-      o.peer_labels.push_back(name);
-    } else {
-      Die(2, fmt::format("unknown argument '{}' (try --help)", a));
-    }
-  }
-  if (o.quick && !o.rounds_set) o.rounds = 3;
-  if (o.variants.empty()) Die(2, "--variants is empty");
-  for (auto& v : o.variants) {
-    const size_t eq = v.find('=');
-    const std::string label = eq == std::string::npos ? v : v.substr(0, eq);
-    std::string config = eq == std::string::npos ? v : v.substr(eq + 1);
-    const size_t at = config.find('@');
-    if (at != std::string::npos) {
-      o.dir_of[label] = config.substr(at + 1);
-      config = config.substr(0, at);
-    }
-    if (label.empty() || config.empty()) Die(2, "bad variant '" + v + "' (CONFIG or LABEL=CONFIG)");
-    o.config_of[label] = config;
-    v = label;
-  }
-  // A --peer runs the glibc-linked binaries; named in --variants it takes that place, else it
-  // comes last.
-  for (const auto& name : o.peer_labels) {
-    const bool listed = std::find(o.variants.begin(), o.variants.end(), name) != o.variants.end();
-    if (listed && (o.config_of[name] != name || o.dir_of.count(name))) {
-      Die(2, "variant '" + name + "' given twice (--variants and --peer)");
-    }
-    if (!listed) o.variants.push_back(name);
-    o.config_of[name] = "system";
-  }
-  std::set<std::string> seen;
-  for (const auto& v : o.variants) {
-    if (!seen.insert(v).second) Die(2, "variant '" + v + "' given twice");
-  }
-  for (const auto& w : o.workloads) {
-    if (std::find(lab::kWorkloads.begin(), lab::kWorkloads.end(), w) == lab::kWorkloads.end()) {
-      Die(2, fmt::format("unknown workload '{}' (known: {})", w, fmt::join(lab::kWorkloads, ", ")));
-    }
-  }
-  return o;
-}
 
 // ---- where things are ----
-std::string RunfilesDir(const char* argv0) {
-  if (const char* r = getenv("RUNFILES_DIR")) return r;
-  return std::string(argv0) + ".runfiles";
-}
+using lab::RunfilesDir;
 
 // The source tree (`bazel run` sets BUILD_WORKSPACE_DIRECTORY), or "" outside bazel run (tests,
 // the gate's self-check), where only --out can say where the result goes.
@@ -255,55 +77,6 @@ std::string PreloadOf(const Options& o, const std::string& label) {
   return it == o.preload_of.end() ? "" : it->second;
 }
 
-// ---- the grid ----
-struct GridPoint {
-  std::string workload;
-  std::map<std::string, double> params;  // cycles ws seed min_size max_size
-};
-
-std::vector<GridPoint> Grid(const Options& o) {
-  std::vector<GridPoint> g;
-  for (const auto& w : o.workloads) {
-    if (w == "random_mixed") {
-      // The seeds' table: working sets 128..1024 slots, objects 16..1039 bytes.
-      const double cycles = o.quick ? 1e6 : 1e7;
-      const std::vector<int> wss = o.quick ? std::vector<int>{128, 1024} : std::vector<int>{128, 256, 512, 1024};
-      for (int ws : wss) {
-        g.push_back({w, {{"cycles", cycles}, {"ws", ws}, {"seed", 1234567}, {"min_size", 16}, {"max_size", 1039}}});
-      }
-    } else if (w == "gbench") {
-      // One run of alloc_benchmark per variant and round; it expands into one point per benchmark.
-      g.push_back({w, {{"min_time", o.quick ? 0.02 : 0.1}}});
-    } else if (w.rfind("mt_", 0) == 0) {
-      // Cross-thread frees on the machine's 2 cores; threads stay a parameter of the point.
-      // A sample lasts a few hundred ms (full grid), long enough for stable 2-thread medians.
-      // (ops per thread; larson's loop is ~5x cheaper per op than the ring or the shared slots)
-      const double ops = (w == "mt_larson" ? 2e7 : 4e6) / (o.quick ? 10 : 1);
-      g.push_back({w, {{"threads", 2}, {"ops", ops}, {"min_size", 16}, {"max_size", 1039}}});
-    } else if (w == "mem_liveset") {
-      // Allocate a live set in mixed sizes, touch every page, free it all: what stays resident.
-      g.push_back({w, {{"mib", o.quick ? 16 : 64}, {"rounds", 3}}});
-    } else if (w == "mem_prodcons_long") {
-      g.push_back({w, {{"threads", 2}, {"ops", o.quick ? 1e6 : 4e6}}});
-    } else if (w == "mem_thread_churn") {
-      g.push_back({w, {{"threads", o.quick ? 50 : 200}}});
-    } else {
-      // The same loop with one object size: every tier and each tiny class edge.
-      std::vector<double> sizes = o.quick
-          ? std::vector<double>{16, 1023, 4096, 65536, 4 << 20}
-          : std::vector<double>{8, 15, 16, 31, 32, 63, 64, 127, 128, 255, 256, 511, 512, 1023,
-                                1024, 2048, 4096, 16384, 53248, 65536, 262144, 1 << 20, 2 << 20, 4 << 20};
-      for (double s : sizes) {
-        // Every page of a block is written, so large blocks cost page faults in proportion to
-        // their size: past 64 KiB, a sample allocates about 8 GiB (at least 500 cycles).
-        const double cycles = (s <= 65536 ? 2e6 : std::max(500.0, std::floor(8589934592.0 / s))) / (o.quick ? 4 : 1);
-        const double ws = s <= 65536 ? 256 : 32;
-        g.push_back({w, {{"cycles", cycles}, {"ws", ws}, {"seed", 1234567}, {"min_size", s}, {"max_size", s}}});
-      }
-    }
-  }
-  return g;
-}
 
 // Where a variant's binaries live: this sweep's runfiles, or another tree's bazel-bin.
 std::string HarnessDir(const Options& o, const std::string& runfiles, const std::string& label) {
@@ -435,7 +208,7 @@ std::string Trim(std::string s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options o = Parse(argc, argv);
+  Options o = sweep::Parse(argc, argv);
   lab::InstallInterruptHandlers();
   const std::string ws_dir = Workspace();
   if (ws_dir.empty() && (o.out.empty() || o.record)) {
@@ -601,7 +374,7 @@ int main(int argc, char** argv) {
     result.variants.push_back(info);
   }
 
-  const std::vector<GridPoint> grid = Grid(o);
+  const std::vector<GridPoint> grid = sweep::Grid(o);
   std::map<std::string, lab::Point> points;  // key -> point
   struct Readings {
     std::vector<double> peak, after_free, p99;  // one per round
@@ -830,83 +603,7 @@ int main(int argc, char** argv) {
     result.points.push_back(p);
   }
 
-  // Final table: one row per measured (workload, params), in measurement order; medians, and
-  // each variant's ratio to the first one.
-  struct Row {
-    lab::Point probe;  // workload + params, variant left empty
-    std::string label;
-  };
-  std::vector<Row> rows;
-  std::set<std::string> row_keys;
-  for (const auto& k : order) {
-    lab::Point q = points[k];
-    q.variant.clear();
-    if (!row_keys.insert(q.Key()).second) continue;
-    rows.push_back({q, lab::PointLabel(q.workload, q.params)});
-  }
-  auto at = [&](const Row& r, const std::string& v) -> const lab::Point& {
-    lab::Point q = r.probe;
-    q.variant = v;
-    return points[q.Key()];
-  };
-  const std::string& ref = o.variants.front();
-  auto header = [&](const char* first) {
-    fmt::print("\n{:<22} {:<13}", first, "point");
-    for (const auto& v : o.variants) fmt::print(" {:>14}", v);
-    fmt::print("\n");
-  };
-  header("workload");
-  for (const auto& r : rows) {
-    const auto& rp = at(r, ref);
-    if (rp.samples.empty()) continue;
-    fmt::print("{:<22} {:<13}", r.probe.workload, r.label);
-    for (const auto& v : o.variants) {
-      const auto& p = at(r, v);
-      if (p.samples.empty()) {
-        fmt::print(" {:>14}", "-");
-      } else if (v == ref) {
-        fmt::print(" {:>14}", Human(p.median));
-      } else {
-        fmt::print(" {:>14}", fmt::format("{} x{:.2f}", Human(p.median), p.median / rp.median));
-      }
-    }
-    fmt::print("\n");
-  }
-  fmt::print("(median ops/s of {} interleaved rounds; xN = ratio to {})\n", o.rounds, ref);
-  if (o.instructions) {
-    header("instr/op");
-    for (const auto& r : rows) {
-      if (!at(r, ref).instructions_per_op) continue;
-      fmt::print("{:<22} {:<13}", r.probe.workload, r.label);
-      for (const auto& v : o.variants) {
-        const auto& p = at(r, v);
-        fmt::print(" {:>14}", p.instructions_per_op ? fmt::format("{:.1f}", *p.instructions_per_op) : "-");
-      }
-      fmt::print("\n");
-    }
-    fmt::print("\n{:<36}", "fast path (instructions)");
-    for (const auto& v : o.variants) fmt::print(" {:>14}", v);
-    for (const char* k : {"malloc_hit", "free_hit"}) {
-      fmt::print("\n{:<36}", std::string("tiny ") + k);
-      for (const auto& v : o.variants) {
-        auto it = result.fastpath.find(v);
-        fmt::print(" {:>14}", it == result.fastpath.end() ? "-" : fmt::format("{:.1f}", it->second.at(k)));
-      }
-    }
-    fmt::print("\n(one call between callgrind toggles, call and return included)\n");
-    if (!result.fastpath_cycles.empty()) {
-      fmt::print("\n{:<36}", "fast path (TSC ticks per call)");
-      for (const auto& v : o.variants) fmt::print(" {:>14}", v);
-      for (const char* k : {"malloc_hit", "free_hit"}) {
-        fmt::print("\n{:<36}", std::string("tiny ") + k);
-        for (const auto& v : o.variants) {
-          auto it = result.fastpath_cycles.find(v);
-          fmt::print(" {:>14}", it == result.fastpath_cycles.end() ? "-" : fmt::format("{:.1f}", it->second.at(k)));
-        }
-      }
-      fmt::print("\n({}; median of {} rounds)\n", result.fastpath_cycles_clock, o.rounds);
-    }
-  }
+  fmt::print("{}", sweep::RenderTables(result, o.variants, o.rounds, o.instructions));
 
   // Write the result (and the baseline).
   std::string err;
