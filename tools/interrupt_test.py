@@ -38,16 +38,23 @@ class InterruptTest(unittest.TestCase):
         proc = subprocess.Popen([labdata.runfile(PROBE)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         tmp = proc.stdout.readline().strip()
         self.assertTrue(os.path.exists(tmp), tmp)
+        def cmd(pid):
+            try:
+                with open("/proc/%d/cmdline" % pid) as f:
+                    return f.read().split("\0")[0]
+            except OSError:
+                return ""
+        # The child exists from fork on, but is `sleep` only once it has exec'd (a loaded machine
+        # shows the window): wait for both.
         deadline = time.time() + 20
         kids = []
         while time.time() < deadline:
             kids = children_of(proc.pid)
-            if kids:
+            if len(kids) == 1 and cmd(kids[0]) == "sleep":
                 break
             time.sleep(0.05)
         self.assertEqual(len(kids), 1, "the probe did not start sleep")
-        with open("/proc/%d/cmdline" % kids[0]) as f:
-            self.assertEqual(f.read().split("\0")[0], "sleep")
+        self.assertEqual(cmd(kids[0]), "sleep")
         time.sleep(0.2)
         os.kill(proc.pid, signal.SIGINT)
         out, err = proc.communicate(timeout=20)
