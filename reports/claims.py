@@ -389,12 +389,28 @@ def _verdict_class(v):
     return "na"
 
 
-def render_html(rows, header=None):
-    """A <section> a report page can include (no <html>/<body>); classes claims, holds, within2x, off, na."""
+def render_contradictions_html(contradictions):
+    """The seeds' internal contradictions, each with the figures of both sides (quoted)."""
+    e = html.escape
+    out = ["<h3>Where the seeds contradict themselves</h3>",
+           "<p>Before any measurement: these figures disagree within or between the two documents.</p><ul>"]
+    for c in contradictions:
+        figs = "; ".join("%s (%s): <q>%s</q>" % (e(f["source"]), e(f["section"]), e(f["quote"])) for f in c["figures"])
+        out.append("<li><b>%s</b> %s<br><small>%s</small></li>" % (e(c["id"]), e(c["note"]), figs))
+    out.append("</ul>")
+    return "\n".join(out)
+
+
+def render_html(rows, header=None, contradictions=None):
+    """A <section> a report page can include (no <html>/<body>); classes claims, holds, within2x, off, na.
+    With `contradictions` (claims.json's list), they are stated first, with both sides' figures."""
     e = html.escape
     out = ['<section class="claims">', "<h2>The seeds' claims, measured</h2>"]
     if header:
         out.append("<p>%s</p>" % e(header))
+    out.append("<p>%s</p>" % e(summary_line(rows)))
+    if contradictions:
+        out.append(render_contradictions_html(contradictions))
     out.append("<table><tr>%s</tr>" % "".join("<th>%s</th>" % h for h in (
         "id", "source, section", "claim", "quote", "claimed", "measured", "ratio", "verdict", "tested by", "note")))
     for r in rows:
@@ -482,7 +498,7 @@ def main(argv=None):
         "" if "peers" in results else "; no peers.json")
     rows = evaluate(claims, measurements_from_history(results, routes))
     sys.stdout.write(render_text(rows, header))
-    for path, text in ((args.markdown, lambda: render_markdown(rows, header)), (args.html, lambda: render_html(rows, header)),
+    for path, text in ((args.markdown, lambda: render_markdown(rows, header)), (args.html, lambda: render_html(rows, header, claims.get("contradictions"))),
                        (args.json, lambda: json.dumps({"header": header, "rows": rows}, indent=1) + "\n")):
         if path:
             labdata.write_atomic(labdata.user_path(path), text())

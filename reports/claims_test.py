@@ -315,6 +315,18 @@ class RenderTest(unittest.TestCase):
         self.assertTrue(t.rstrip().endswith(claims.summary_line(rows)))
 
 
+class ContradictionsTest(unittest.TestCase):
+    def test_the_page_states_each_contradiction_with_both_sides(self):
+        data = claims.load_claims()
+        self.assertGreaterEqual(len(data["contradictions"]), 5)
+        page = claims.render_html([], "h", data["contradictions"])
+        self.assertIn("Where the seeds contradict themselves", page)
+        for c in data["contradictions"]:
+            self.assertIn(c["id"], page)
+            self.assertTrue(c["figures"] and c["note"], c["id"])  # one quote can contradict its own arithmetic
+        self.assertNotIn("contradict", claims.render_html([], "h"))
+
+
 class CliTest(unittest.TestCase):
     def tearDown(self):
         labdata.STORE_RUNFILE = "harness/store"

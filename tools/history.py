@@ -221,10 +221,13 @@ def main(argv=None):
         peers = labdata.load_result(peers_file) if os.path.exists(peers_file) else None
         # The seeds' claims held against what was just measured (reports/claims.json).
         measured = dict(results, **({"peers": peers} if peers is not None else {}))
-        rows = claims.evaluate(claims.load_claims(), claims.measurements_from_history(measured, routes))
+        claims_data = claims.load_claims()
+        rows = claims.evaluate(claims_data, claims.measurements_from_history(measured, routes))
         print(claims.summary_line(rows))
-        index = report.build_history_report(store, states, results, routes, summary, out_dir, peers,
-                                            claims.render_html(rows, "The seeds' claims against this run"))
+        index = report.build_history_report(
+            store, states, results, routes, summary, out_dir, peers,
+            claims.render_html(rows, "The seeds' claims against this run (reports/claims.json)",
+                               claims_data.get("contradictions")))
         print("report: %s" % index)
     print("history: done in %.0fs" % (time.time() - start))
     return 0
