@@ -33,10 +33,10 @@ SWITCHES = {
         "macro_values": {"hash": "HAKMEM_REGISTRY_HASH", "rbtree": "HAKMEM_REGISTRY_RBTREE"},
     },
     "free_dispatch": {
-        "doc": "superslab: the 2025-11-09 state where every free took the SuperSlab lookup route (0% header_fast)",
-        "values": ["header", "superslab"],
+        "doc": "superslab: every free takes the SuperSlab lookup route (0% header_fast), then pushes the block on the thread's list; superslab_free: the Findings' hak_super_lookup(ptr) + hak_tiny_free_superslab(ptr, ss), the block goes back to its slab (SlabReturn)",
+        "values": ["header", "superslab", "superslab_free"],
         "macro": "HAKMEM_FREE_DISPATCH",
-        "macro_values": {"header": "HAKMEM_FREE_DISPATCH_HEADER", "superslab": "HAKMEM_FREE_DISPATCH_SUPERSLAB"},
+        "macro_values": {"header": "HAKMEM_FREE_DISPATCH_HEADER", "superslab": "HAKMEM_FREE_DISPATCH_SUPERSLAB", "superslab_free": "HAKMEM_FREE_DISPATCH_SUPERSLAB_FREE"},
     },
     "page_boundary_check": {
         "doc": "mincore: Phase 7-1.3's mincore probe for page-aligned pointers; same_page: read the header only on the same page, else classify",
@@ -66,6 +66,18 @@ SWITCHES = {
         "doc": "on: route counters (header_fast, ss_hit, pool, mid, large, foreign), refills, spills, HAKMEM_FREE_ROUTE_TRACE=1; off compiles all of it out",
         "values": ["off", "on"],
         "macro": "HAKMEM_STATS",
+        "macro_values": {"off": "0", "on": "1"},
+    },
+    "fast_path_checks": {
+        "doc": "on: the Findings' release-build corruption checks on the tiny fast paths (malloc: the popped block's header byte; free: header vs slab class, or not already the list head)",
+        "values": ["off", "on"],
+        "macro": "HAKMEM_FAST_PATH_CHECKS",
+        "macro_values": {"off": "0", "on": "1"},
+    },
+    "hit_counters": {
+        "doc": "on: the Findings' hit counters in release builds, per-thread per-class malloc and free hit counts incremented on the tiny fast paths",
+        "values": ["off", "on"],
+        "macro": "HAKMEM_HIT_COUNTERS",
         "macro_values": {"off": "0", "on": "1"},
     },
 }
