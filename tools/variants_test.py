@@ -41,9 +41,19 @@ class VariantsTest(unittest.TestCase):
                 self.assertEqual(v["switches"].get("fast_ownership_check"), "none",
                                  "%s is a history state: it trusts the header alone" % v["name"])
 
+    def test_branch_field(self):
+        for v in self.data["VARIANTS"]:
+            self.assertIn(variants.branch(v), variants.BRANCHES)
+            if variants.branch(v) != "e":
+                self.assertFalse(v.get("history", True), v["name"])
+        bad = dict(self.data, VARIANTS=[dict(self.data["VARIANTS"][0], branch="nope")])
+        with self.assertRaises(SystemExit):
+            variants.validate(bad, "test")
+
     def test_shipped_build_is_the_one_config_without_switches(self):
         self.assertEqual(variants.shipped(self.data), "e3_safe")
-        two = dict(self.data, VARIANTS=self.data["VARIANTS"] + [dict(self.data["VARIANTS"][-1], name="twin")])
+        e3_safe = [v for v in self.data["VARIANTS"] if v["name"] == "e3_safe"][0]
+        two = dict(self.data, VARIANTS=self.data["VARIANTS"] + [dict(e3_safe, name="twin")])
         with self.assertRaises(SystemExit):
             variants.shipped(two)
 
