@@ -36,7 +36,12 @@
 
 // HAKMEM_FREE_DISPATCH: how free() routes a pointer.
 #define HAKMEM_FREE_DISPATCH_HEADER 1     // read the 1-byte header (Phase 7 design, E3)
-#define HAKMEM_FREE_DISPATCH_SUPERSLAB 2  // 2025-11-09: every free looks up the SuperSlab first
+#define HAKMEM_FREE_DISPATCH_SUPERSLAB 2  // every free looks up the SuperSlab first, then pushes
+                                          // the block on the thread's list
+#define HAKMEM_FREE_DISPATCH_SUPERSLAB_FREE 3  // 2025-11-09 as the Findings show it:
+                                               // hak_super_lookup(ptr) then
+                                               // hak_tiny_free_superslab(ptr, ss): the block goes
+                                               // back to its slab (SlabReturn), not the thread cache
 #ifndef HAKMEM_FREE_DISPATCH
 #define HAKMEM_FREE_DISPATCH HAKMEM_FREE_DISPATCH_HEADER
 #endif
@@ -54,6 +59,22 @@
 #define HAKMEM_WRAPPER_FULL 2     // 2025-11-09: per-call init, LD_PRELOAD and recursion checks
 #ifndef HAKMEM_WRAPPER_GUARDS
 #define HAKMEM_WRAPPER_GUARDS HAKMEM_WRAPPER_MINIMAL
+#endif
+
+// HAKMEM_FAST_PATH_CHECKS (0|1): 1 = the Findings' "corruption checks (even in release!)" on the
+//   tiny fast paths: malloc checks the header byte of the block it pops, free checks the header
+//   byte against the slab's class (free_dispatch=superslab*) or that the block is not already the
+//   head of its list (header dispatch). A failed check is counted and the call goes to the slow
+//   path (malloc) or is refused (free).
+#ifndef HAKMEM_FAST_PATH_CHECKS
+#define HAKMEM_FAST_PATH_CHECKS 0
+#endif
+
+// HAKMEM_HIT_COUNTERS (0|1): 1 = the Findings' "hit counters (every allocation)": per-thread,
+//   per-class malloc and free hit counters incremented on the tiny fast paths in release builds
+//   (independent of HAKMEM_STATS).
+#ifndef HAKMEM_HIT_COUNTERS
+#define HAKMEM_HIT_COUNTERS 0
 #endif
 
 // HAKMEM_LEGACY_C7_BRANCHES (0|1): 1 = the `class_idx == 7` special cases that E3-3 removed.
@@ -104,8 +125,15 @@
 #error "HAKMEM_REGISTRY_IMPL must be HASH or RBTREE"
 #endif
 #if HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_HEADER && \
-    HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_SUPERSLAB
-#error "HAKMEM_FREE_DISPATCH must be HEADER or SUPERSLAB"
+    HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_SUPERSLAB && \
+    HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_SUPERSLAB_FREE
+#error "HAKMEM_FREE_DISPATCH must be HEADER, SUPERSLAB or SUPERSLAB_FREE"
+#endif
+#if HAKMEM_FAST_PATH_CHECKS != 0 && HAKMEM_FAST_PATH_CHECKS != 1
+#error "HAKMEM_FAST_PATH_CHECKS must be 0 or 1"
+#endif
+#if HAKMEM_HIT_COUNTERS != 0 && HAKMEM_HIT_COUNTERS != 1
+#error "HAKMEM_HIT_COUNTERS must be 0 or 1"
 #endif
 #if HAKMEM_PAGE_BOUNDARY_CHECK != HAKMEM_PAGE_CHECK_SAME_PAGE && \
     HAKMEM_PAGE_BOUNDARY_CHECK != HAKMEM_PAGE_CHECK_MINCORE
@@ -125,10 +153,10 @@
 #error "HAKMEM_STATS must be 0 or 1"
 #endif
 // Exclusive combinations.
-#if HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_SUPERSLAB && HAKMEM_FREE_FAST_REGISTRY_CHECK
+#if HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_HEADER && HAKMEM_FREE_FAST_REGISTRY_CHECK
 #error "free_dispatch=superslab already looks up every free; free_fast_registry_check is meaningless"
 #endif
-#if HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_SUPERSLAB && \
+#if HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_HEADER && \
     HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP
 #error "free_dispatch=superslab does not read the header; fast_ownership_check=map has nothing to check"
 #endif
@@ -142,6 +170,10 @@ inline constexpr bool kFreeFastRegistryCheck = HAKMEM_FREE_FAST_REGISTRY_CHECK;
 inline constexpr bool kClassifyRegistryFirst = HAKMEM_CLASSIFY_ORDER == HAKMEM_CLASSIFY_REGISTRY_FIRST;
 inline constexpr bool kRegistryRbtree = HAKMEM_REGISTRY_IMPL == HAKMEM_REGISTRY_RBTREE;
 inline constexpr bool kFreeDispatchSuperSlab = HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_SUPERSLAB;
+// free_dispatch=superslab_free: the same lookup, then the block goes back to its slab.
+inline constexpr bool kFreeDispatchSuperSlabFree = HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_SUPERSLAB_FREE;
+inline constexpr bool kFastPathChecks = HAKMEM_FAST_PATH_CHECKS;
+inline constexpr bool kHitCounters = HAKMEM_HIT_COUNTERS;
 inline constexpr bool kPageCheckMincore = HAKMEM_PAGE_BOUNDARY_CHECK == HAKMEM_PAGE_CHECK_MINCORE;
 inline constexpr bool kWrapperFull = HAKMEM_WRAPPER_GUARDS == HAKMEM_WRAPPER_FULL;
 inline constexpr bool kLegacyC7Branches = HAKMEM_LEGACY_C7_BRANCHES;

@@ -15,6 +15,8 @@
 namespace hak {
 
 std::atomic<uint64_t> g_foreign_frees{0}, g_invalid_frees{0};
+std::atomic<uint64_t> g_fast_check_failures{0};
+__thread FrontHits t_front_hits __attribute__((tls_model("initial-exec")));
 
 namespace {
 
@@ -211,6 +213,22 @@ void* MallocSlow(size_t n) {
     if (n <= kPoolMaxSize) DebugMarkAllocated(p, n <= kTinyMaxSize ? TinyClassOf(n) : PoolClassOf(n));
   }
   return p;
+}
+
+// fast_path_checks=on: the popped block's header was not its class's (a corrupt list). The block
+// is dropped (not handed out, not listed again) and the request served by the slow path.
+void* MallocFastCheckFailed(void* p, size_t n) {
+  g_fast_check_failures.fetch_add(1, std::memory_order_relaxed);
+  ReportMisuse("fast-path check: corrupt block on the free list", p);
+  return MallocSlow(n);
+}
+
+// fast_path_checks=on: a free the check refused (header/slab mismatch, or already the list's
+// head): counted in invalid_frees, never listed.
+void FreeFastCheckFailed(void* p) {
+  g_fast_check_failures.fetch_add(1, std::memory_order_relaxed);
+  g_invalid_frees.fetch_add(1, std::memory_order_relaxed);
+  ReportMisuse("fast-path check: refused free", p);
 }
 
 size_t UsableSize(const void* p) {

@@ -37,6 +37,27 @@ HAK_FAST_PATH void DebugMarkAllocated(void* p, int c) {
 // True when p (a block start of class c) is already free: reported, and the free is refused.
 HAK_SLOW_PATH bool DebugIsDoubleFree(void* p, int c);
 
+// fast_path_checks=on only: a failed check on a fast path (counted in hak_get_info's
+// invalid_frees for a free; a malloc drops the popped block and takes the slow path).
+extern std::atomic<uint64_t> g_fast_check_failures;
+HAK_SLOW_PATH void* MallocFastCheckFailed(void* p, size_t n);
+HAK_SLOW_PATH void FreeFastCheckFailed(void* p);
+// fast_path_checks=on: the byte before p is class c's header (C7 of Phase 7 has none: skipped).
+HAK_FAST_PATH bool FastCheckHeader(const void* p, int c) {
+  if constexpr (!kC7Header) {
+    if (c == 7) return true;
+  }
+  return reinterpret_cast<const uint8_t*>(p)[-1] == kClasses[c].header;
+}
+
+// hit_counters=on: the Findings' per-allocation hit counters, per thread and class, plain
+// (non-atomic) increments on the fast paths of a release build.
+struct FrontHits {
+  uint64_t malloc_hit[kNumTinyClasses];
+  uint64_t free_hit[kNumTinyClasses];
+};
+extern __thread FrontHits t_front_hits __attribute__((tls_model("initial-exec")));
+
 // Where the slow-path classifier sends a pointer.
 struct Route {
   enum Kind : uint8_t { kSlab, kChunk, kAligned, kForeign, kInvalid } kind;
@@ -54,6 +75,10 @@ HAK_FAST_PATH void* MallocFast(size_t n) {
     const int c = TinyClassOf(n);
     void* p = CachePop(t_cache, c);
     if (HAK_LIKELY(p != nullptr)) {
+      if constexpr (kFastPathChecks) {
+        if (HAK_UNLIKELY(!FastCheckHeader(p, c))) return MallocFastCheckFailed(p, n);
+      }
+      if constexpr (kHitCounters) ++t_front_hits.malloc_hit[c];
       HAK_STAT(malloc_fast);
       if constexpr (kDebug) DebugMarkAllocated(p, c);
       return p;
@@ -65,8 +90,10 @@ HAK_FAST_PATH void* MallocFast(size_t n) {
 // ---- free fast path, one function per dispatch kind (free_dispatch); budgets per config in
 // ci/fastpath_budgets.json. Each switch adds exactly the work the history had at its point. ----
 
-// free_dispatch=superslab (2025-11-09, "header free not working"): every free looks up its
-// SuperSlab first.
+// free_dispatch=superslab and superslab_free (2025-11-09, "header free not working"): every free
+// looks up its SuperSlab first. superslab pushes the block on the thread's list; superslab_free
+// is the Findings' `hak_super_lookup(ptr); hak_tiny_free_superslab(ptr, ss)`: the block goes back
+// to its slab (SlabReturn, as a spill does), so every malloc after it refills from the slab.
 HAK_FAST_PATH void FreeFastSuperSlab(void* p) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
   if (HAK_UNLIKELY(a == 0)) return;
@@ -79,8 +106,17 @@ HAK_FAST_PATH void FreeFastSuperSlab(void* p) {
       if constexpr (kDebug) {
         if (DebugIsDoubleFree(p, c)) return;
       }
+      if constexpr (kFastPathChecks) {
+        // The header byte must agree with the slab's class.
+        if (HAK_UNLIKELY(!FastCheckHeader(p, c))) return FreeFastCheckFailed(p);
+      }
+      if constexpr (kHitCounters) ++t_front_hits.free_hit[c];
       HAK_ROUTE(free_ss_hit, p);
-      return CacheFree(p, c, kClasses[c].header);
+      if constexpr (kFreeDispatchSuperSlabFree) {
+        return SlabReturn(s, p, p, 1, t_cache.heap_id);
+      } else {
+        return CacheFree(p, c, kClasses[c].header);
+      }
     }
   }
   return FreeSlow(p);
@@ -125,12 +161,17 @@ HAK_FAST_PATH void FreeFastHeader(void* p) {
   if constexpr (kDebug) {
     if (DebugIsDoubleFree(p, c)) return;
   }
+  if constexpr (kFastPathChecks) {
+    // A block already at the head of its list is freed twice.
+    if (HAK_UNLIKELY(t_cache.head[c] == p)) return FreeFastCheckFailed(p);
+  }
+  if constexpr (kHitCounters) ++t_front_hits.free_hit[c];
   HAK_ROUTE(free_header_fast, p);
   CacheFree(p, c, h);
 }
 
 HAK_FAST_PATH void FreeFast(void* p) {
-  if constexpr (kFreeDispatchSuperSlab) {
+  if constexpr (kFreeDispatchSuperSlab || kFreeDispatchSuperSlabFree) {
     FreeFastSuperSlab(p);
   } else {
     FreeFastHeader(p);

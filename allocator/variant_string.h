@@ -59,10 +59,15 @@
 #ifndef HAKMEM_FREE_DISPATCH_SUPERSLAB
 #error "config.h does not define HAKMEM_FREE_DISPATCH_SUPERSLAB (variants.bzl: free_dispatch=superslab)"
 #endif
+#ifndef HAKMEM_FREE_DISPATCH_SUPERSLAB_FREE
+#error "config.h does not define HAKMEM_FREE_DISPATCH_SUPERSLAB_FREE (variants.bzl: free_dispatch=superslab_free)"
+#endif
 #if HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_HEADER
 #define HAK_VS_FREE_DISPATCH "free_dispatch=header"
 #elif HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_SUPERSLAB
 #define HAK_VS_FREE_DISPATCH "free_dispatch=superslab"
+#elif HAKMEM_FREE_DISPATCH == HAKMEM_FREE_DISPATCH_SUPERSLAB_FREE
+#define HAK_VS_FREE_DISPATCH "free_dispatch=superslab_free"
 #else
 #error "HAKMEM_FREE_DISPATCH has a value variants.bzl does not list"
 #endif
@@ -124,6 +129,22 @@
 #else
 #error "HAKMEM_STATS has a value variants.bzl does not list"
 #endif
+// fast_path_checks
+#if HAKMEM_FAST_PATH_CHECKS == 0
+#define HAK_VS_FAST_PATH_CHECKS "fast_path_checks=off"
+#elif HAKMEM_FAST_PATH_CHECKS == 1
+#define HAK_VS_FAST_PATH_CHECKS "fast_path_checks=on"
+#else
+#error "HAKMEM_FAST_PATH_CHECKS has a value variants.bzl does not list"
+#endif
+// hit_counters
+#if HAKMEM_HIT_COUNTERS == 0
+#define HAK_VS_HIT_COUNTERS "hit_counters=off"
+#elif HAKMEM_HIT_COUNTERS == 1
+#define HAK_VS_HIT_COUNTERS "hit_counters=on"
+#else
+#error "HAKMEM_HIT_COUNTERS has a value variants.bzl does not list"
+#endif
 
 namespace hak {
 inline constexpr const char kVariantString[] =
@@ -136,7 +157,9 @@ inline constexpr const char kVariantString[] =
     HAK_VS_WRAPPER_GUARDS ","
     HAK_VS_LEGACY_C7_BRANCHES ","
     HAK_VS_FAST_OWNERSHIP_CHECK ","
-    HAK_VS_STATS;
+    HAK_VS_STATS ","
+    HAK_VS_FAST_PATH_CHECKS ","
+    HAK_VS_HIT_COUNTERS;
 }  // namespace hak
 
 #endif  // HAKMEM_ALLOCATOR_VARIANT_STRING_H_

@@ -33,10 +33,10 @@ SWITCHES = {
         "macro_values": {"hash": "HAKMEM_REGISTRY_HASH", "rbtree": "HAKMEM_REGISTRY_RBTREE"},
     },
     "free_dispatch": {
-        "doc": "superslab: the 2025-11-09 state where every free took the SuperSlab lookup route (0% header_fast)",
-        "values": ["header", "superslab"],
+        "doc": "superslab: every free takes the SuperSlab lookup route (0% header_fast), then pushes the block on the thread's list; superslab_free: the Findings' hak_super_lookup(ptr) + hak_tiny_free_superslab(ptr, ss), the block goes back to its slab (SlabReturn)",
+        "values": ["header", "superslab", "superslab_free"],
         "macro": "HAKMEM_FREE_DISPATCH",
-        "macro_values": {"header": "HAKMEM_FREE_DISPATCH_HEADER", "superslab": "HAKMEM_FREE_DISPATCH_SUPERSLAB"},
+        "macro_values": {"header": "HAKMEM_FREE_DISPATCH_HEADER", "superslab": "HAKMEM_FREE_DISPATCH_SUPERSLAB", "superslab_free": "HAKMEM_FREE_DISPATCH_SUPERSLAB_FREE"},
     },
     "page_boundary_check": {
         "doc": "mincore: Phase 7-1.3's mincore probe for page-aligned pointers; same_page: read the header only on the same page, else classify",
@@ -68,12 +68,27 @@ SWITCHES = {
         "macro": "HAKMEM_STATS",
         "macro_values": {"off": "0", "on": "1"},
     },
+    "fast_path_checks": {
+        "doc": "on: the Findings' release-build corruption checks on the tiny fast paths (malloc: the popped block's header byte; free: header vs slab class, or not already the list head)",
+        "values": ["off", "on"],
+        "macro": "HAKMEM_FAST_PATH_CHECKS",
+        "macro_values": {"off": "0", "on": "1"},
+    },
+    "hit_counters": {
+        "doc": "on: the Findings' hit counters in release builds, per-thread per-class malloc and free hit counts incremented on the tiny fast paths",
+        "values": ["off", "on"],
+        "macro": "HAKMEM_HIT_COUNTERS",
+        "macro_values": {"off": "0", "on": "1"},
+    },
 }
 
 # Which allocator the harness links: hakmem (this tree, with the switches above) or a peer.
 IMPLS = ["hakmem", "system", "mimalloc", "jemalloc", "tcmalloc"]
 
-# The history, in order. `switches` lists only values that differ from the defaults (the
+# The history, in order. `branch` (default "e"): "e" is the linear history phase7 .. e3 that
+# tools/history.py replays; "findings" is the 2025-11-09 Findings document and its three-step fix
+# plan, a side branch off phase7 (not replayed: "history": False). `notes`: fidelity choices.
+# `switches` lists only values that differ from the defaults (the
 # release build, e3_safe). Every history state trusts the header alone (fast_ownership_check=none).
 VARIANTS = [
     {
@@ -139,5 +154,45 @@ VARIANTS = [
         "title": "E3 + ownership map and stride test on the tiny free fast path: the release default build (not in the seeds)",
         "switches": {},
         "history": False,
+    },
+    {
+        "name": "f7_broken",
+        "commit": "2025-11-09",
+        "date": "2025-11-09",
+        "title": "Findings: lookup + free into the SuperSlab, full wrapper guards, release corruption checks and hit counters",
+        "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "free_dispatch": "superslab_free", "wrapper_guards": "full", "fast_path_checks": "on", "hit_counters": "on", "fast_ownership_check": "none"},
+        "branch": "findings",
+        "history": False,
+        "notes": "Phase 7 (c7_header=false, mincore, C7 branches) with the Findings' three bottlenecks: every free is hak_super_lookup + hak_tiny_free_superslab (registry lookup, block back to its slab via SlabReturn, so mallocs refill from the slab; the seeds' hash+linear-probing registry); wrapper_guards=full; fast_path_checks and hit_counters on. Unfaithful: the two-layer SFC/SLL front is not modelled (one TLS list); the checks and counters are this lab's guesses at 'corruption checks' and 'hit counters' (the seeds name them, not their code); the header is still written on malloc (the Findings suspect it may not be, unconfirmed).",
+    },
+    {
+        "name": "f7_fix1",
+        "commit": "findings-fix1",
+        "date": "2025-11-09",
+        "title": "Findings fix 1: header-based free fast path restored (wrapper guards, checks, counters kept)",
+        "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "wrapper_guards": "full", "fast_path_checks": "on", "hit_counters": "on", "fast_ownership_check": "none"},
+        "branch": "findings",
+        "history": False,
+        "notes": "f7_broken with free_dispatch=header (Phase 7-1.3's header read + TLS push). A plan step, not a commit of the seeds: the Findings list the fixes, no state between them was measured there.",
+    },
+    {
+        "name": "f7_fix2",
+        "commit": "findings-fix2",
+        "date": "2025-11-09",
+        "title": "Findings fix 2: + wrapper guards minimal",
+        "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "fast_path_checks": "on", "hit_counters": "on", "fast_ownership_check": "none"},
+        "branch": "findings",
+        "history": False,
+        "notes": "f7_fix1 with wrapper_guards=minimal (the plan's compile-time LD_PRELOAD/init/depth removal). A plan step, not a seed commit.",
+    },
+    {
+        "name": "f7_fix3",
+        "commit": "findings-fix3",
+        "date": "2025-11-09",
+        "title": "Findings fix 3: + front simplified (corruption checks and hit counters off)",
+        "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "fast_path_checks": "off", "hit_counters": "off", "fast_ownership_check": "none"},
+        "branch": "findings",
+        "history": False,
+        "notes": "f7_fix2 with fast_path_checks and hit_counters off: the same switch values as phase7 (the lab never had the SFC/SLL split, so 'single TLS freelist' is already the case). A plan step, not a seed commit.",
     },
 ]

@@ -15,6 +15,10 @@ import sys
 BZL = os.path.join("allocator", "variants.bzl")
 BAZELRC = os.path.join("allocator", "variants.bazelrc")
 VARIANT_STRING_H = os.path.join("allocator", "variant_string.h")
+# Branches of the history: "e" (phase7 .. e3, what tools/history.py replays, the default) and
+# "findings" (the 2025-11-09 Findings state and its fix plan, never replayed).
+DEFAULT_BRANCH = "e"
+BRANCHES = ("e", "findings")
 PEERS_DOC = {
     "system": "glibc 2.36 malloc (Debian)",
     "mimalloc": "mimalloc 2.0.9 (Debian libmimalloc-dev)",
@@ -56,6 +60,12 @@ def load(path=None):
     for key in ("SWITCHES", "IMPLS", "VARIANTS"):
         if key not in data:
             raise SystemExit("variants: %s defines no %s" % (path, key))
+    for v in data["VARIANTS"]:
+        # `branch` defaults to the linear E history; a state of another branch is never part of
+        # the replayed history (consumers test v.get("history", True)).
+        v.setdefault("branch", DEFAULT_BRANCH)
+        if v["branch"] != DEFAULT_BRANCH:
+            v.setdefault("history", False)
     validate(data, path)
     shipped(data)
     return data
@@ -67,6 +77,11 @@ def validate(data, path):
         for field in ("name", "commit", "date", "title", "switches"):
             if field not in v:
                 raise SystemExit("variants: %s: variant %r has no %r" % (path, v.get("name"), field))
+        br = v.get("branch", DEFAULT_BRANCH)
+        if br not in BRANCHES:
+            raise SystemExit("variants: %s: variant %s: branch %r is not one of %s" % (path, v["name"], br, BRANCHES))
+        if br != DEFAULT_BRANCH and v.get("history", False):
+            raise SystemExit("variants: %s: variant %s of branch %s cannot be a history state" % (path, v["name"], br))
         if v["name"] in names or v["name"] in data["IMPLS"]:
             raise SystemExit("variants: %s: duplicate variant name %r" % (path, v["name"]))
         names.add(v["name"])
@@ -86,6 +101,11 @@ def shipped(data):
     if len(names) != 1:
         raise SystemExit("variants: exactly one variant must set no switch (the shipped build), found %s" % names)
     return names[0]
+
+
+def branch(variant):
+    """The branch of a variant: "e" unless it says otherwise."""
+    return variant.get("branch", DEFAULT_BRANCH)
 
 
 def full_switches(data, variant):

@@ -41,9 +41,34 @@ class VariantsTest(unittest.TestCase):
                 self.assertEqual(v["switches"].get("fast_ownership_check"), "none",
                                  "%s is a history state: it trusts the header alone" % v["name"])
 
+    def test_branch_field(self):
+        for v in self.data["VARIANTS"]:
+            self.assertIn(variants.branch(v), variants.BRANCHES)
+            if variants.branch(v) != "e":
+                self.assertFalse(v.get("history", True), v["name"])
+        bad = dict(self.data, VARIANTS=[dict(self.data["VARIANTS"][0], branch="nope")])
+        with self.assertRaises(SystemExit):
+            variants.validate(bad, "test")
+
+    def test_findings_branch_is_not_history(self):
+        names = [v["name"] for v in self.data["VARIANTS"]]
+        for want in ("f7_broken", "f7_fix1", "f7_fix2", "f7_fix3"):
+            v = self.data["VARIANTS"][names.index(want)]
+            self.assertEqual(variants.branch(v), "findings")
+            self.assertFalse(v.get("history", True), want)
+        e = [v["name"] for v in self.data["VARIANTS"] if v.get("history", True)]
+        self.assertEqual(e, ["phase7", "phase7_broken", "fg_registry", "e1", "e2", "e3_1", "e3_2", "e3"])
+        for v in self.data["VARIANTS"]:
+            if v["name"] in e:
+                self.assertEqual(variants.branch(v), "e")
+        bad = dict(self.data, VARIANTS=[dict(self.data["VARIANTS"][0], branch="nope")])
+        with self.assertRaises(SystemExit):
+            variants.validate(bad, "test")
+
     def test_shipped_build_is_the_one_config_without_switches(self):
         self.assertEqual(variants.shipped(self.data), "e3_safe")
-        two = dict(self.data, VARIANTS=self.data["VARIANTS"] + [dict(self.data["VARIANTS"][-1], name="twin")])
+        e3_safe = [v for v in self.data["VARIANTS"] if v["name"] == "e3_safe"][0]
+        two = dict(self.data, VARIANTS=self.data["VARIANTS"] + [dict(e3_safe, name="twin")])
         with self.assertRaises(SystemExit):
             variants.shipped(two)
 
