@@ -612,6 +612,12 @@ def build_commit_trend(entries, out_dir, machine, kind, change_points_fn):
     body = ["<h1>Per-commit trend: machine %s, %s runs</h1>" % (html.escape(machine), html.escape(kind)),
             run_header(results, "%d commit(s) of the store's <code>commits</code> series, in topological order "
                                 "(commits not reachable from HEAD last)." % len(entries)),
+            '<p class="caveat">How to read it: each commit was measured at its own time, so its throughput '
+            "carries the machine's drift between runs (on the shared 2-core machine this lab was built on, one "
+            "byte-identical build measured 64M and 78M ops/s ten minutes apart), and a throughput change point "
+            "may be drift. Instructions/op and RSS are steady across runs; the gate verdict against the parent "
+            "compares stored results, and <code>//ci:gate -- --base A --head B</code> measures two commits "
+            "interleaved when a step needs a fair timing.</p>",
             "<h2>Commits</h2>",
             _table(["x", "commit", "date", "", "measured (started_at)", "shipped variant", "measurement",
                     "gate verdict against the parent", "change points"], rows, ids)]

@@ -160,6 +160,8 @@ class TrendTest(unittest.TestCase):
         self.assertIn("no gate verdict stored", page.split('<tr id="x0">')[1].split("</tr>")[0])
         # The fall at commit 3 is a change point of both ws series.
         self.assertIn("random_mixed ws=128 (ops/s)", x2)
+        # The page says how far its throughput can be trusted across separately measured commits.
+        self.assertIn('<p class="caveat">How to read it', page)
         # Header: machine and kind.
         self.assertIn('<span id="run-kind">full</span>', page)
         self.assertIn("Test CPU @ 2.0GHz, 2 cores (fingerprint %s)" % FP, page)
