@@ -443,14 +443,19 @@ struct Judged {
   std::string base_stats_bin, head_stats_bin;  // bench_random_mixed.<config>.stats ("" = none)
 };
 
+// The full id of `rev` in the tree `ws`, or Die naming the option (`what`) that gave it.
+std::string ResolveCommit(const std::string& ws, const std::string& rev, const char* what) {
+  const lab::RunOutput r = lab::RunCommand({"git", "-C", ws, "rev-parse", "--verify", "--quiet", rev + "^{commit}"}, 60);
+  if (r.status != 0) Die(fmt::format("{} '{}' is not a commit of {}", what, rev, ws));
+  return lab::LastLine(r.out);
+}
+
 // --build-only REV: the revision's binaries of one config, built as --base/--head would build
 // them, described as JSON on stdout. Workloads whose program the revision lacks are listed as
 // skipped instead of failing: an older commit still has a trend of what it can measure.
 int BuildOnly(const Options& o, const std::string& runfiles, const std::string& ws) {
   if (ws.empty()) Die("--build-only needs `bazel run //ci:gate` (BUILD_WORKSPACE_DIRECTORY is unset)");
-  const lab::RunOutput rp = lab::RunCommand({"git", "-C", ws, "rev-parse", "--verify", "--quiet", o.build_only + "^{commit}"}, 60);
-  if (rp.status != 0) Die(fmt::format("--build-only '{}' is not a commit of {}", o.build_only, ws));
-  const std::string sha = lab::LastLine(rp.out);
+  const std::string sha = ResolveCommit(ws, o.build_only, "--build-only");
   const std::string config = o.rev_configs.empty() ? ShippedConfig(runfiles) : o.rev_configs[0];
   const lab::RunOutput build = lab::RunCommand({"git", "-C", ws, "show", sha + ":harness/BUILD.bazel"}, 60);
   std::vector<std::string> workloads, skipped;
@@ -502,12 +507,8 @@ int main(int argc, char** argv) {
     if (ws.empty()) Die("--base/--head need `bazel run //ci:gate` (BUILD_WORKSPACE_DIRECTORY is unset)");
     const std::vector<std::string> configs =
         o.rev_configs.empty() ? std::vector<std::string>{ShippedConfig(runfiles)} : o.rev_configs;
-    auto resolve = [&](const std::string& rev, const char* what) {
-      const lab::RunOutput r = lab::RunCommand({"git", "-C", ws, "rev-parse", "--verify", "--quiet", rev + "^{commit}"}, 60);
-      if (r.status != 0) Die(fmt::format("{} '{}' is not a commit of {}", what, rev, ws));
-      return lab::LastLine(r.out);
-    };
-    const std::string base_sha = resolve(o.base_rev, "--base"), head_sha = resolve(o.head_rev, "--head");
+    const std::string base_sha = ResolveCommit(ws, o.base_rev, "--base");
+    const std::string head_sha = ResolveCommit(ws, o.head_rev, "--head");
     // A tree with uncommitted changes: measuring only its commit would pass a change nobody saw.
     std::string dirty_from;
     const std::string checked_out = lab::LastLine(lab::RunCommand({"git", "-C", ws, "rev-parse", "HEAD"}, 60).out);

@@ -168,7 +168,7 @@ std::string ProfilePath(const Options& o, const std::string& variant, std::strin
   return lab::ProfileFile(dir, name);
 }
 
-std::string Human(double ops) { return fmt::format("{:.1f}M", ops / 1e6); }
+using sweep::Human;
 
 std::string Clock(double s) {
   const int t = int(s + 0.5);

@@ -55,10 +55,8 @@ constexpr const char* kUsage = R"(usage: sweep [options]
                       another tree (LABEL=CONFIG@DIR; //tools:backfill); default: this tree's HEAD
   --print-machine     print this machine's metadata (JSON, with its fingerprint) and exit
   -h, --help          this text
-Exit status: 0 done, 2 bad input, 3 a benchmark failed (a partial result is still written,
-marked incomplete, and never recorded).)";
-
-std::vector<std::string> Split(const std::string& s) { return lab::SplitList(s); }
+Exit status: 0 done, 2 bad input, 3 a benchmark failed, 130 interrupted (Ctrl-C; SIGTERM):
+a partial result is still written, marked incomplete, and never recorded.)";
 
 long ParseInt(const std::string& s, const char* what, long lo, long hi) {
   char* end = nullptr;
@@ -87,9 +85,9 @@ Options Parse(int argc, char** argv) {
       fmt::print("{}\n", kUsage);
       std::exit(0);
     } else if (a == "--variants") {
-      o.variants = Split(value());
+      o.variants = lab::SplitList(value());
     } else if (a == "--workloads") {
-      o.workloads = Split(value());
+      o.workloads = lab::SplitList(value());
     } else if (a == "--rounds") {
       o.rounds = int(ParseInt(value(), "--rounds", 1, 1000));
       o.rounds_set = true;

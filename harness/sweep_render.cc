@@ -8,9 +8,7 @@
 
 namespace sweep {
 
-namespace {
 std::string Human(double ops) { return fmt::format("{:.1f}M", ops / 1e6); }
-}  // namespace
 
 std::string RenderTables(const lab::Result& r, const std::vector<std::string>& variants, int rounds,
                          bool instructions) {

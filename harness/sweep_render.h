@@ -11,6 +11,9 @@
 
 namespace sweep {
 
+// Ops/s as the sweep prints them: "61.3M".
+std::string Human(double ops);
+
 // One row per measured (workload, params) in the result's order; "-" where a variant has no
 // measurement; "xN" = median ratio to variants.front(). With `instructions`, the callgrind tables.
 std::string RenderTables(const lab::Result& r, const std::vector<std::string>& variants, int rounds,

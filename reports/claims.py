@@ -488,8 +488,8 @@ def main(argv=None):
     listing = labdata.store(*cmd, root=root)
     if not isinstance(listing, list):
         raise labdata.LabError("store list --json: expected a JSON array")
-    fp = args.machine or labdata.store("machine", root=root)["fingerprint"]
-    results, routes, machine = load_history(listing, args.kind, states, labdata.fingerprints_of(fp, root=root))
+    _, aliases = labdata.fingerprints_of(args.machine, root=root)
+    results, routes, machine = load_history(listing, args.kind, states, aliases)
     missing = [v["name"] for v in states if v["name"] not in results]
     header = "machine %s, %s runs; states measured: %s%s%s" % (
         machine or args.machine or "(this machine)", args.kind,

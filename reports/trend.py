@@ -76,8 +76,7 @@ def build(args):
     root = labdata.user_path(args.root) if args.root else None
     if args.machine and not re.fullmatch("[0-9a-f]{16}", args.machine):
         raise labdata.LabError("--machine: '%s' is not a fingerprint (16 lowercase hex digits)" % args.machine)
-    machine = args.machine or labdata.store("machine", root=root)["fingerprint"]
-    aliases = labdata.fingerprints_of(machine, root=root)
+    machine, aliases = labdata.fingerprints_of(args.machine, root=root)
     cmd = ["list", "--json", "--series", "commits", "--machine", machine]
     if args.kind:
         cmd += ["--kind", args.kind]

@@ -34,11 +34,7 @@ def log(msg):
     print("backfill: " + msg, file=sys.stderr, flush=True)
 
 
-def git(*args):
-    proc = subprocess.run(["git", "-C", labdata.workspace_root()] + list(args), capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise labdata.LabError("git %s: %s" % (" ".join(args), (proc.stderr.strip().splitlines() or ["failed"])[-1]))
-    return proc.stdout.strip()
+git = labdata.git
 
 
 def commits_of(args):
@@ -52,8 +48,7 @@ def commits_of(args):
             raise labdata.LabError("--range must be A..B (commits after A up to B)")
         a, b = args.range.split("..", 1)
         for rev in (a, b):
-            if subprocess.run(["git", "-C", labdata.workspace_root(), "rev-parse", "--verify", "--quiet",
-                               rev + "^{commit}"], capture_output=True).returncode != 0:
+            if labdata.resolve_commit(rev) is None:
                 raise labdata.LabError("--range: '%s' is not a commit of %s" % (rev, labdata.workspace_root()))
         shas = git("rev-list", "--topo-order", args.range).split()
         if not shas:
@@ -80,6 +75,23 @@ def stored_results(kind):
     """{commit: entry} of this machine's stored per-commit results of this kind."""
     entries = labdata.store("list", "--json", "--series", "commits", "--kind", kind)
     return {e["name"]: e for e in entries if e["type"] == "result"}
+
+
+def binaries_key(binaries):
+    return json.dumps(binaries, sort_keys=True)
+
+
+def measured_by_binaries(stored):
+    """{binaries_key: (commit, path)} of the stored results that were measured, not reused: a
+    build with the same binaries reuses that measurement. Each file is read once per run."""
+    out = {}
+    for sha, e in sorted(stored.items()):
+        if e.get("reused_from"):
+            continue  # the same binaries as the commit it names, which is listed itself
+        binaries = labdata.load_result(e["path"]).get("binaries")
+        if binaries:
+            out.setdefault(binaries_key(binaries), (sha, e["path"]))
+    return out
 
 
 def gate_against_parent(sha, stored, kind):
@@ -153,6 +165,7 @@ def main(argv=None):
             print("%-10s %-40s %s" % (c[:10], subject(c)[:40], outcome.get(c, "would be built and measured (or reused)")))
         return 0
 
+    measured = measured_by_binaries(stored)
     for i, c in enumerate(todo):
         t0 = time.time()
         labdata.set_interrupt_message("interrupted while building %s; the commits before it are stored, "
@@ -165,15 +178,9 @@ def main(argv=None):
             log("%s: %s" % (c[:10], outcome[c]))
             continue
         binaries = built["binaries"]
-        # A stored commit with the same binaries: the one that was measured, not a reuse of it.
-        twin = None
-        for s, e in sorted(stored.items(), key=lambda kv: kv[1].get("reused_from") is not None):
-            r = labdata.load_result(e["path"])
-            if r.get("binaries") == binaries:
-                twin = (r.get("reused_from") or {}).get("commit") or s
-                break
+        twin, twin_path = measured.get(binaries_key(binaries), (None, None))
         if twin is not None:
-            result = labdata.load_result(stored[twin]["path"])
+            result = labdata.load_result(twin_path)
             result["commit"] = c
             result["reused_from"] = {
                 "commit": twin,
@@ -205,8 +212,8 @@ def main(argv=None):
             result["binaries"] = binaries
             path = put(result)
             labdata.remove_temp(out)
+            measured[binaries_key(binaries)] = (c, path)
             outcome[c] = "measured in %.0fs" % (time.time() - t0)
-        stored = stored_results(kind)
         log("%s: %s -> %s" % (c[:10], outcome[c], path))
 
     stored = stored_results(kind)

@@ -21,20 +21,15 @@ def log(msg):
     print("bisect: " + msg, file=sys.stderr, flush=True)
 
 
-def git(*args):
-    proc = subprocess.run(["git", "-C", labdata.workspace_root()] + list(args), capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise labdata.LabError("git %s: %s" % (" ".join(args), (proc.stderr.strip().splitlines() or ["failed"])[-1]))
-    return proc.stdout.strip()
+git = labdata.git
 
 
 def resolve(rev, what):
-    proc = subprocess.run(["git", "-C", labdata.workspace_root(), "rev-parse", "--verify", "--quiet", rev + "^{commit}"],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
+    sha = labdata.resolve_commit(rev)
+    if sha is None:
         raise labdata.LabError("%s '%s' is neither a history state nor a commit of %s" % (
             what, rev, labdata.workspace_root()))
-    return proc.stdout.strip()
+    return sha
 
 
 def candidates(good, bad):

@@ -137,6 +137,21 @@ def workspace_root():
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def git(*args):
+    """`git -C <workspace> ARGS...`: its stdout, stripped; LabError with git's last line if it fails."""
+    proc = subprocess.run(["git", "-C", workspace_root()] + list(args), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise LabError("git %s: %s" % (" ".join(args), (proc.stderr.strip().splitlines() or ["failed"])[-1]))
+    return proc.stdout.strip()
+
+
+def resolve_commit(rev):
+    """The full id of the commit `rev` names in the workspace, or None when it names none."""
+    proc = subprocess.run(["git", "-C", workspace_root(), "rev-parse", "--verify", "--quiet", rev + "^{commit}"],
+                          capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
 def user_path(path):
     """A path the user typed, relative to where they stand (BUILD_WORKING_DIRECTORY under bazel run)."""
     if os.path.isabs(path):
@@ -207,14 +222,18 @@ def store(*args, root=None):
     return out
 
 
-def fingerprints_of(machine, root=None):
-    """Every fingerprint a result stored under `machine` may carry: the machine's own and, for this
-    machine, the scheme-1 fingerprints the migration proved to be this host (machine.json's
-    legacy_fingerprints; files moved by the migration keep the fingerprint they were written with)."""
+def fingerprints_of(machine=None, root=None):
+    """(fingerprint, aliases) of `machine` (default: this machine): aliases are every fingerprint a
+    result stored under it may carry, its own and, for this machine, the scheme-1 fingerprints the
+    migration proved to be this host (machine.json's legacy_fingerprints; files moved by the
+    migration keep the fingerprint they were written with)."""
     this = store("machine", root=root)
-    if isinstance(this, dict) and this.get("fingerprint") == machine:
-        return {machine} | set(this.get("legacy_fingerprints") or [])
-    return {machine}
+    if not isinstance(this, dict) or not isinstance(this.get("fingerprint"), str):
+        raise LabError("store machine: no fingerprint in its output")
+    machine = machine or this["fingerprint"]
+    if this["fingerprint"] == machine:
+        return machine, {machine} | set(this.get("legacy_fingerprints") or [])
+    return machine, {machine}
 
 
 def this_machine():
