@@ -85,9 +85,9 @@ SWITCHES = {
 # Which allocator the harness links: hakmem (this tree, with the switches above) or a peer.
 IMPLS = ["hakmem", "system", "mimalloc", "jemalloc", "tcmalloc"]
 
-# The history, in order. `branch` (default "e"): "e" is the linear history phase7 .. e3 that
-# tools/history.py replays; "findings" is the 2025-11-09 Findings document and its three-step fix
-# plan, a side branch off phase7 (not replayed: "history": False). `notes`: fidelity choices.
+# The history, in order. `branch` (default "e"): "e" is the linear history phase7 .. e3;
+# "findings" is the 2025-11-09 Findings document and its three-step fix plan, a side branch off
+# phase7 (REPLAY below). A state with "history": False is not replayed. `notes`: fidelity choices.
 # `switches` lists only values that differ from the defaults (the
 # release build, e3_safe). Every history state trusts the header alone (fast_ownership_check=none).
 VARIANTS = [
@@ -104,6 +104,7 @@ VARIANTS = [
         "date": "2025-11-09",
         "title": "Findings: header free not working, every free takes the SuperSlab route",
         "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "free_dispatch": "superslab", "wrapper_guards": "full", "fast_ownership_check": "none"},
+        "notes": "The lab's first model of the 2025-11-09 state, kept so that stored measurements stay comparable: after the lookup the block is pushed on the thread's list (not returned to its slab; f7_broken does that). It can measure faster than phase7: in phase7 (c7_header=false, C7 branches) every C7 free misses the header fast path and pays the fast-path attempt plus the slow classifier's lookup, about half the frees of random_mixed (sizes 16..1039; routes.json: free_header_fast vs free_ss_hit), while phase7_broken goes straight to the lookup.",
     },
     {
         "name": "fg_registry",
@@ -162,7 +163,6 @@ VARIANTS = [
         "title": "Findings: lookup + free into the SuperSlab, full wrapper guards, release corruption checks and hit counters",
         "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "free_dispatch": "superslab_free", "wrapper_guards": "full", "fast_path_checks": "on", "hit_counters": "on", "fast_ownership_check": "none"},
         "branch": "findings",
-        "history": False,
         "notes": "Phase 7 (c7_header=false, mincore, C7 branches) with the Findings' three bottlenecks: every free is hak_super_lookup + hak_tiny_free_superslab (registry lookup, block back to its slab via SlabReturn, so mallocs refill from the slab; the seeds' hash+linear-probing registry); wrapper_guards=full; fast_path_checks and hit_counters on. Unfaithful: the two-layer SFC/SLL front is not modelled (one TLS list); the checks and counters are this lab's guesses at 'corruption checks' and 'hit counters' (the seeds name them, not their code); the header is still written on malloc (the Findings suspect it may not be, unconfirmed).",
     },
     {
@@ -172,7 +172,6 @@ VARIANTS = [
         "title": "Findings fix 1: header-based free fast path restored (wrapper guards, checks, counters kept)",
         "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "wrapper_guards": "full", "fast_path_checks": "on", "hit_counters": "on", "fast_ownership_check": "none"},
         "branch": "findings",
-        "history": False,
         "notes": "f7_broken with free_dispatch=header (Phase 7-1.3's header read + TLS push). A plan step, not a commit of the seeds: the Findings list the fixes, no state between them was measured there.",
     },
     {
@@ -182,7 +181,6 @@ VARIANTS = [
         "title": "Findings fix 2: + wrapper guards minimal",
         "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "fast_path_checks": "on", "hit_counters": "on", "fast_ownership_check": "none"},
         "branch": "findings",
-        "history": False,
         "notes": "f7_fix1 with wrapper_guards=minimal (the plan's compile-time LD_PRELOAD/init/depth removal). A plan step, not a seed commit.",
     },
     {
@@ -192,7 +190,29 @@ VARIANTS = [
         "title": "Findings fix 3: + front simplified (corruption checks and hit counters off)",
         "switches": {"c7_header": "false", "page_boundary_check": "mincore", "legacy_c7_branches": "true", "fast_path_checks": "off", "hit_counters": "off", "fast_ownership_check": "none"},
         "branch": "findings",
-        "history": False,
         "notes": "f7_fix2 with fast_path_checks and hit_counters off: the same switch values as phase7 (the lab never had the SFC/SLL split, so 'single TLS freelist' is already the case). A plan step, not a seed commit.",
     },
 ]
+
+# The branches tools/history.py replays: all their states measured interleaved in one sweep,
+# each step gated against the state before it. A branch's chain is its `from` state (the fork
+# point, on another branch) followed by its own states in VARIANTS order. `bisect`: the pair the
+# page's bisect searches between (good, bad), over the chain read from good to bad (backwards when
+# good comes later: a fix plan undone one fix at a time); `seed_culprit`: the state whose step the
+# seeds blame, `seed_says`: their words.
+REPLAY = {
+    "e": {
+        "title": "The E history: Phase 7 -> E1 -> E2 -> E3",
+        "from": None,
+        "bisect": ["phase7", "e2"],
+        "seed_culprit": "e2",
+        "seed_says": "E2 analysis: commit 5eabb89ad9 put a registry lookup on every free, 59M -> 9M ops/s (-85%)",
+    },
+    "findings": {
+        "title": "The Findings branch: the 2025-11-09 state and its three-step fix plan",
+        "from": "phase7",
+        "bisect": ["f7_fix3", "f7_broken"],
+        "seed_culprit": "f7_broken",
+        "seed_says": "Findings: bottleneck 1, the SuperSlab lookup on every free, is the biggest (+400-800% to gain); wrapper guards +30-50%, front-gate complexity +10-20%",
+    },
+}

@@ -279,7 +279,7 @@ def evaluate(claims, measured):
         test = c["test"]
         row = {"id": c["id"], "source": c["source"], "section": c["section"], "quote": c["quote"],
                "text": c["quantity"], "claimed": c["claimed"]["text"], "claimed_value": c["claimed"],
-               "test": describe_test(test), "measured": None, "measured_unit": None, "ratio": None}
+               "test": describe_test(test), "test_spec": test, "measured": None, "measured_unit": None, "ratio": None}
         if test["metric"] == "not_replayable":
             row.update(verdict=NOT_REPLAYABLE, explanation=test["reason"])
         else:
@@ -440,7 +440,7 @@ def load_history(listing, kind, states, aliases=None):
     by_name = {e["name"]: e for e in entries}
     results = {}
     for v in states:
-        e = by_name.get(v["commit"])
+        e = by_name.get(variants_mod.store_name(v))
         if e is not None:
             results[v["name"]] = labdata.load_result(e["path"])
     if "peers" in by_name:
@@ -481,7 +481,7 @@ def main(argv=None):
     except (OSError, ValueError) as err:
         raise labdata.LabError("claims: %s" % err)
     data = variants_mod.load()
-    states = [v for v in data["VARIANTS"] if v.get("history", True)]
+    states = variants_mod.replayed(data)
     cmd = ["list", "--json", "--series", "history", "--kind", args.kind]
     if args.machine:
         cmd += ["--machine", args.machine]

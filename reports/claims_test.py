@@ -271,7 +271,7 @@ class MeasureTest(unittest.TestCase):
         self.assertTrue(by["e2.cycles.header_read"]["explanation"])
         self.assertEqual(by["e2.e3_1.expected"]["verdict"], "not measured")
         self.assertIn("e3_1", by["e2.e3_1.expected"]["explanation"])
-        self.assertIn("phase7_broken", by["f.b1.gain"]["explanation"])  # the missing state is named
+        self.assertIn("f7_fix1", by["f.b1.gain"]["explanation"])  # the missing state is named
         self.assertEqual(by["f.target.current_share"]["measured_unit"], "fraction")
         for r in rows:
             if r["verdict"] != "holds":

@@ -342,19 +342,169 @@ def merge_results(parts):
     return out
 
 
+def _geo(values):
+    vals = [v for v in values if isinstance(v, (int, float)) and v > 0]
+    return math.exp(sum(math.log(v) for v in vals) / len(vals)) if vals else None
+
+
+def state_numbers(result, name, workload="random_mixed"):
+    """{ops, instr, malloc_hit, free_hit} of one state's result: geo-means over the workload's
+    points (ops/s, instructions/op) and the fast-path instructions, as C++ wrote them."""
+    pts = [p for p in result["points"] if p["workload"] == workload and p["variant"] == name]
+    fp = result.get("fastpath_instructions", {}).get(name, {})
+    return {"ops": _geo([p["median"] for p in pts]), "instr": _geo([p.get("instructions_per_op") for p in pts]),
+            "malloc_hit": fp.get("malloc_hit"), "free_hit": fp.get("free_hit")}
+
+
+def _fmt_step_numbers(a, b, na, nb):
+    """'x0.85 throughput, instructions/op 52.6 -> 62.4 (+18.7%), free hit 31 -> 51' for a -> b."""
+    parts = []
+    if na["ops"] and nb["ops"]:
+        parts.append("throughput x%.2f (%.1fM -> %.1fM ops/s)" % (nb["ops"] / na["ops"], na["ops"] / 1e6, nb["ops"] / 1e6))
+    if na["instr"] and nb["instr"]:
+        parts.append("instructions/op %.1f -> %.1f (%+.1f%%)" % (na["instr"], nb["instr"], 100 * (nb["instr"] / na["instr"] - 1)))
+    for op in ("malloc_hit", "free_hit"):
+        if na[op] is not None and nb[op] is not None and na[op] != nb[op]:
+            parts.append("%s %s -> %s instructions" % (op.replace("_", " "), na[op], nb[op]))
+    return "%s -> %s: %s" % (a, b, ", ".join(parts) if parts else "no measured difference")
+
+
+def regressed_points_text(verdict, limit=4):
+    """The first regressed points of a gate verdict with their figures, one phrase each."""
+    out = []
+    for p in verdict.get("points", []):
+        if metric_verdict(p, "time") == "REGRESSION":
+            out.append("%s throughput x%s" % (p["point"], "%.2f" % p["ratio"] if isinstance(p.get("ratio"), (int, float)) else "?"))
+        if metric_verdict(p, "instructions") == "REGRESSION":
+            out.append("%s instructions/op %s -> %s" % (p["point"], _r(p.get("base_instructions_per_op")),
+                                                        _r(p.get("head_instructions_per_op"))))
+        for field in METRIC_FIELDS["memory"]:
+            m = p.get(field)
+            if isinstance(m, dict) and m.get("verdict") == "REGRESSION":
+                out.append("%s %s %s -> %s KiB" % (p["point"], field.replace("_", " "), _r(m.get("base_kb")),
+                                                   _r(m.get("head_kb"))))
+    for f in verdict.get("fastpath", []):
+        if f.get("verdict") == "REGRESSION":
+            out.append("fast path %s %s -> %s" % (f.get("metric"), f.get("base"), f.get("head")))
+    more = len(out) - limit
+    return "; ".join(out[:limit]) + (" (and %d more)" % more if more > 0 else "")
+
+
+def _r(x):
+    return "%.1f" % x if isinstance(x, (int, float)) else "?"
+
+
+def step_predictions(claim_rows, a, b):
+    """Claims whose test is the throughput ratio b / a (a step's predicted gain): rows of
+    reports/claims.evaluate()."""
+    return [r for r in claim_rows or [] if (r.get("test_spec") or {}).get("metric") == "ratio"
+            and (r["test_spec"].get("states") == [b, a])]
+
+
+def header_fast_share(counters):
+    """Share of frees the header fast path took (routes.json counters of one state), or None."""
+    frees = {k: v for k, v in (counters or {}).items() if k.startswith("free_") and isinstance(v, (int, float))}
+    total = sum(frees.values())
+    return frees.get("free_header_fast", 0) / total if total > 0 else None
+
+
+def story_html(summary, results, claim_rows=None, routes=None):
+    """The page's opening: per replayed branch, what the seeds blame, what the gate and the bisect
+    (on the stored measurements) blame, where they agree, and why they differ, with numbers.
+    `routes` (routes.json) adds each step's share of frees through the header fast path."""
+    out = ['<section id="story"><h2>The story: what the seeds claimed, what the lab measured</h2>']
+    for b in summary.get("branches", []):
+        nums = {n: state_numbers(results[n], n) for n in b["states"] if n in results}
+        steps = {s["to"]: s for s in b["steps"]}
+        out.append('<div class="branch" id="story-%s"><h3>%s</h3><ul>' % (html.escape(b["branch"]), html.escape(b["title"])))
+        bis = b.get("bisect")
+        order = bis["order"] if bis else b["states"]
+        seed = b.get("seed_culprit")
+        if seed:
+            prev = order[order.index(seed) - 1] if seed in order and order.index(seed) > 0 else None
+            line = "<li><b>The seeds blame</b> %s: %s." % (html.escape(seed), html.escape(b.get("seed_says") or ""))
+            if prev and prev in nums and seed in nums:
+                line += " Measured here: %s." % html.escape(_fmt_step_numbers(prev, seed, nums[prev], nums[seed]))
+            out.append(line + "</li>")
+        failed = [s for s in b["steps"] if s["verdict"]["exit_code"] == 1]
+        out.append("<li><b>The gate</b> (each step against the state before it) fails %s.</li>" % (
+            "; ".join("%s -> %s (%s)" % (html.escape(s["from"]), html.escape(s["to"]),
+                                         html.escape(points_headline(s["verdict"]))) for s in failed)
+            if failed else "no step"))
+        if bis:
+            probes = ", ".join("%s %s" % (p["state"], "bad" if p["exit_code"] == 1 else "good") for p in bis["probes"])
+            if bis["culprit"] is None:
+                out.append("<li><b>Bisect</b> %s .. %s: %s does not regress against %s here (%s); nothing to blame.</li>" % (
+                    html.escape(bis["good"]), html.escape(bis["bad"]), html.escape(bis["bad"]), html.escape(bis["good"]),
+                    html.escape(bis["verdict"]["headline"])))
+            else:
+                c, lg = bis["culprit"], bis["last_good"]
+                agree = c == seed
+                out.append('<li><b>Bisect</b> %s .. %s (order %s; the gate against %s as the oracle, on the stored '
+                           'measurements; probes: %s): first bad state <b>%s</b>, last good %s. <span class="%s" '
+                           'id="bisect-%s">%s</span> %s</li>' % (
+                               html.escape(bis["good"]), html.escape(bis["bad"]), html.escape(" -> ".join(order)),
+                               html.escape(bis["good"]), html.escape(probes), html.escape(c), html.escape(lg),
+                               "good" if agree else "bad", html.escape(b["branch"]),
+                               "Agrees with the seeds." if agree else "Disagrees with the seeds (%s)." % html.escape(seed or "?"),
+                               html.escape(_disagreement(bis, seed, nums)) if not agree else ""))
+        out.append("</ul>")
+        rows = []
+        for s in b["steps"]:
+            a, z = s["from"], s["to"]
+            preds = step_predictions(claim_rows, a, z)
+            pred = "; ".join("%s: %s, measured x%.2f, %s" % (r["id"], r["claimed"], r["measured"], r["verdict"])
+                             if r["measured"] is not None else "%s: %s, not measured" % (r["id"], r["claimed"])
+                             for r in preds)
+            cls = "bad" if s["verdict"]["exit_code"] == 1 else "good"
+            ha, hz = header_fast_share((routes or {}).get(a)), header_fast_share((routes or {}).get(z))
+            rows.append([html.escape("%s -> %s" % (a, z)),
+                         html.escape("%.0f%% -> %.0f%%" % (100 * ha, 100 * hz)) if ha is not None and hz is not None else "-",
+                         html.escape(_fmt_step_numbers(a, z, nums[a], nums[z]).split(": ", 1)[1]) if a in nums and z in nums else "",
+                         '<span class="%s">%s</span>' % (cls, html.escape(points_headline(s["verdict"]))),
+                         html.escape(pred) or "-"])
+        out.append(_table(["step", "frees via the header fast path", "measured (random_mixed geo-mean; fast path)",
+                           "gate", "seeds predicted"], rows))
+        if b.get("notes"):
+            out.append("<details><summary>How faithful these states are (notes in allocator/variants.bzl)</summary><ul>%s"
+                       "</ul></details>" % "".join("<li><b>%s</b>: %s</li>" % (html.escape(n), html.escape(t))
+                                                   for n, t in b["notes"].items()))
+        out.append("</div>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _disagreement(bis, seed, nums):
+    """Why the bisect's culprit is not the seeds', with the numbers the gate judged."""
+    c, lg, good = bis["culprit"], bis["last_good"], bis["good"]
+    text = ("The gate judges every probe against %s, and %s is already beyond its limits there: %s. "
+            % (good, c, regressed_points_text(bis["verdict"]) or bis["verdict"]["headline"]))
+    if lg in nums and c in nums:
+        text += "Its own step: %s. " % _fmt_step_numbers(lg, c, nums[lg], nums[c])
+    order = bis["order"]
+    if seed in order and order.index(seed) > 0:
+        prev = order[order.index(seed) - 1]
+        if prev in nums and seed in nums:
+            text += "The seeds' step, later on this path: %s." % _fmt_step_numbers(prev, seed, nums[prev], nums[seed])
+    return text
+
+
 def history_out_dir(workspace, run_kind):
     """Where the history page of a run kind goes: reports/out/ (full), reports/out/quick/ (quick)."""
     return os.path.join(workspace, "reports", "out", *(["quick"] if run_kind == "quick" else []))
 
 
-def build_history_report(store, states, results, routes, summary, out_dir, peers=None, claims_html=None):
+def build_history_report(store, states, results, routes, summary, out_dir, peers=None, claims_html=None,
+                         claim_rows=None):
     """<out_dir>/index.html with every plot of the history replay (files relative to it); the
     *.png of out_dir this run did not write are deleted. history writes full runs to
     reports/out/ and quick runs to reports/out/quick/.
 
     `peers`: a result with the same workloads on the peer allocators, measured in the same run.
     `claims_html`: the seeds' claims held against these measurements (reports/claims.py), shown
-    right after the headline: what the seeds claimed, what the lab measured."""
+    right after the story: what the seeds claimed, what the lab measured. `claim_rows` (its rows)
+    give each step its predicted gain. `states` is the E branch; every other branch of
+    summary["branches"] (the Findings' fix plan) gets its own table and plots below it."""
     os.makedirs(out_dir, exist_ok=True)
     labels = ["%s\n%s\n%s" % (v["name"], v["commit"][:10], v["date"]) for v in states]
     step_verdicts = {s["to"]: s["verdict"] for s in summary["steps"]}
@@ -432,7 +582,8 @@ def build_history_report(store, states, results, routes, summary, out_dir, peers
                        "build configuration of <code>allocator/variants.bzl</code>." % (" -- --quick" if quick else "")),
             '<p id="headline">%d of %d points regressed (summed over %d gated step(s)).</p>' % (n_reg, n_points,
                                                                                        len(summary["steps"])),
-            ] + ([claims_html] if claims_html else []) + [
+            ] + ([story_html(summary, results, claim_rows, routes)] if summary.get("branches") else []) + (
+                [claims_html] if claims_html else []) + [
             "<h2>States and gate verdicts</h2>",
             _table(["state", "commit", "date", "title", "random_mixed (geo-mean ops/s)", "vs previous", "gate vs previous",
                     "change point"], rows),
@@ -452,12 +603,51 @@ def build_history_report(store, states, results, routes, summary, out_dir, peers
         body.append("<h2>A/B of %s -> %s</h2><p>Red bars: points whose throughput verdict is a regression.</p>"
                     "<img src=\"%s\" alt=\"A/B\">" % (html.escape(first["from"]), html.escape(first["to"]),
                                                       os.path.basename(ab_png)))
+    for b in summary.get("branches", [])[1:]:
+        written += _branch_section(b, results, out_dir, body)
+    shown = {v["name"] for v in states}
+    for b in summary.get("branches", [])[1:]:
+        for n in b["states"]:
+            if n not in shown and n in results:
+                shown.add(n)
+                fp = results[n].get("fastpath_instructions", {}).get(n, {})
+                fp_rows.append([html.escape(n), "%s" % fp.get("malloc_hit", "-"), "%s" % fp.get("free_hit", "-")])
     body += ["<h2>Fast path (instructions of one tiny hit, callgrind)</h2>",
              _table(["state", "malloc hit", "free hit"], fp_rows)]
     index = _write_page(os.path.join(out_dir, "index.html"),
                         "HAKMEM lab: history" + (" (quick)" if quick else ""), body)
     remove_stale_pngs(out_dir, written)
     return index
+
+
+def _branch_section(b, results, out_dir, body):
+    """A replayed side branch (the Findings' plan): states, gate verdicts, throughput and
+    instruction plots. Appends to body, returns the PNGs written."""
+    names = [n for n in b["states"] if n in results]
+    res = [results[n] for n in names]
+    labels = [n for n in names]
+    step_verdicts = {s["to"]: s["verdict"] for s in b["steps"]}
+
+    def bands(metric):
+        return [i for i, n in enumerate(names) if metric_regressed(step_verdicts.get(n), metric, "random_mixed")]
+    prefix = "%s_" % b["branch"]
+    written = [trend_plot(labels, res, os.path.join(out_dir, prefix + "trend_random_mixed.png"), "random_mixed",
+                          bands("time"), "%s: throughput per state" % b["title"]),
+               trend_plot(labels, res, os.path.join(out_dir, prefix + "trend_instructions.png"), "random_mixed",
+                          bands("instructions"), "%s: instructions per operation" % b["title"], metric="instr")]
+    rows = []
+    series = b["headline_ops"]
+    for i, n in enumerate(b["states"]):
+        v = step_verdicts.get(n)
+        cell = "" if v is None else '<span class="%s">%s</span> (gate exit %d)' % (
+            "bad" if v["exit_code"] == 1 else "good", html.escape(points_headline(v)), v["exit_code"])
+        rows.append([html.escape(n), "%.1fM" % (series[i] / 1e6), "" if i == 0 else "x%.2f" % (series[i] / series[i - 1]),
+                     cell, "change point" if n in b["change_points"] else ""])
+    body += ['<h2 id="branch-%s">%s</h2>' % (html.escape(b["branch"]), html.escape(b["title"])),
+             _table(["state", "random_mixed (geo-mean ops/s)", "vs previous", "gate vs previous", "change point"], rows),
+             '<img src="%strend_random_mixed.png" alt="%s throughput">' % (prefix, html.escape(b["branch"])),
+             '<img src="%strend_instructions.png" alt="%s instructions">' % (prefix, html.escape(b["branch"]))]
+    return written
 
 
 def sweep_page(result, png, page, source=None):

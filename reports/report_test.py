@@ -54,6 +54,67 @@ class Fixtures(unittest.TestCase):
         return index, open(index).read()
 
 
+class StoryTest(Fixtures):
+    """The page opens with each branch's story: what the seeds blame, what the gate and the bisect
+    blame, and why they differ, with numbers; a side branch gets its own table and plots."""
+
+    def test_story_of_two_branches_with_a_disagreeing_bisect(self):
+        out_dir = os.path.join(self.tmp, "out")
+        names = ["e1", "e2", "f1", "f2"]
+        results = {}
+        for n, src in zip(names, (self.base, self.head, self.head, self.base)):
+            r = copy.deepcopy(src)
+            r["variants"][0]["name"] = n
+            for p in r["points"]:
+                p["variant"] = n
+            r["fastpath_instructions"] = {n: {"malloc_hit": 20, "free_hit": 31 if src is self.base else 94}}
+            results[n] = r
+        bad = verdict([gate_point("ws=128", time="REGRESSION")])
+        good = verdict([gate_point("ws=128")])
+        states = [{"name": "e1", "commit": "baaf815c9", "date": "2025-11-12", "title": "E1"},
+                  {"name": "e2", "commit": "5eabb89ad9", "date": "2025-11-12", "title": "E2"}]
+        branches = [
+            {"branch": "e", "title": "The E history", "states": ["e1", "e2"], "headline_ops": [40e6, 32e6],
+             "change_points": [], "steps": [{"from": "e1", "to": "e2", "verdict": bad}],
+             "bisect": {"good": "e1", "bad": "e2", "order": ["e1", "e2"], "culprit": "e2", "last_good": "e1",
+                        "probes": [{"state": "e2", "exit_code": 1, "headline": "FAIL"}], "verdict": bad},
+             "seed_culprit": "e2", "seed_says": "a registry lookup on every free"},
+            {"branch": "findings", "title": "The Findings branch", "states": ["e1", "f1", "f2"],
+             "headline_ops": [40e6, 32e6, 40e6], "change_points": ["f1"],
+             "steps": [{"from": "e1", "to": "f1", "verdict": bad}, {"from": "f1", "to": "f2", "verdict": good}],
+             "bisect": {"good": "f2", "bad": "e1", "order": ["f2", "f1", "e1"], "culprit": "f1", "last_good": "f2",
+                        "probes": [{"state": "e1", "exit_code": 1, "headline": "FAIL"},
+                                   {"state": "f1", "exit_code": 1, "headline": "FAIL"}], "verdict": bad},
+             "seed_culprit": "e1", "seed_says": "the lookup is the biggest bottleneck",
+             "notes": {"f1": "the SFC/SLL front is not modelled"}}]
+        summary = {"machine": self.base["machine"], "headline_ops": [40e6, 32e6], "change_points": [],
+                   "steps": branches[0]["steps"], "branches": branches}
+        rows = [{"id": "f.week1.gain", "claimed": "+400-550%", "measured": 1.25, "verdict": "off by 4.0x",
+                 "test_spec": {"metric": "ratio", "states": ["f2", "f1"], "workload": "random_mixed", "label": None}}]
+        routes = {n: {"free_header_fast": 1} for n in names}
+        routes["f1"] = {"free_header_fast": 1, "free_ss_hit": 3}
+        index = report.build_history_report(out_dir, states, results, routes, summary, out_dir, claim_rows=rows)
+        page = open(index).read()
+        story = page[page.index('<section id="story">'):page.index("</section>", page.index('<section id="story">'))]
+        self.assertRegex(story, r'id="bisect-e">Agrees with the seeds')
+        self.assertRegex(story, r'id="bisect-findings">Disagrees with the seeds \(e1\)')
+        # Why, with numbers: the culprit's regressed point and the two steps' measured figures.
+        self.assertIn("random_mixed ws=128 throughput x", story)
+        self.assertIn("Its own step: f2 -&gt; f1: throughput x", story)
+        self.assertIn("free hit 31 -&gt; 94 instructions", story)
+        self.assertIn("f2 -&gt; f1 -&gt; e1", story)
+        self.assertIn("<td>100% -&gt; 25%</td>", story)  # e1 -> f1: frees through the header fast path
+        self.assertIn("<li><b>f1</b>: the SFC/SLL front is not modelled</li>", story)  # fidelity notes
+        # The step's predicted gain next to the measured one.
+        self.assertIn("f.week1.gain: +400-550%, measured x1.25, off by 4.0x", story)
+        # The side branch: its own table and plots.
+        self.assertIn('id="branch-findings"', page)
+        for png in ("findings_trend_random_mixed.png", "findings_trend_instructions.png"):
+            self.assertTrue(png_ok(os.path.join(out_dir, png)), png)
+            self.assertIn('src="%s"' % png, page)
+        self.assertLess(page.index('id="story"'), page.index("States and gate verdicts"))
+
+
 class PlotTest(Fixtures):
     def test_trend_of_two_commits(self):
         labels = ["base\nf1x\n2026-11-22", "head\nf1x\n2026-11-22"]

@@ -2,6 +2,7 @@
 """Binary search for the first state or commit the gate calls a regression.
 
   bazel run //tools:bisect -- --good phase7 --bad e2 [--quick] [--no-cache]      history states
+  bazel run //tools:bisect -- --good f7_fix3 --bad f7_broken                      the Findings' plan undone
   bazel run //tools:bisect -- --good SHA --bad SHA [--quick] [--no-timing]        real commits
 
 Commits (anything git resolves that is not a state name): see tools/bisect_commits.py. Each
@@ -14,7 +15,9 @@ them, so probes judge throughput and instruction growth relative to GOOD only. P
 cached in the result store's bisect series of this machine and run kind
 (`store path --series bisect --kind full|quick --name <good>__<state>`; commit ids of both in the
 file). Ctrl-C stops the gate, removes temporary files and exits 130.
-States come from allocator/variants.bzl, in order.
+States come from allocator/variants.bzl: the two must lie on one replayed branch (REPLAY), and
+the search walks that branch from good to bad, backwards when good comes later (f7_fix3 ..
+f7_broken: which fix of the Findings' plan, undone, is the first the gate calls a regression).
 """
 import argparse
 import json
@@ -72,18 +75,29 @@ def main(argv=None):
                     help="commits only: judge instructions/op, memory and fast-path budgets, not time (fast, exact)")
     ap.add_argument("--no-cache", action="store_true", help="measure every probe again")
     args = ap.parse_args(argv)
-    states = [v for v in variants_mod.load()["VARIANTS"] if v.get("history", True)]
-    names = [v["name"] for v in states]
+    data = variants_mod.load()
+    names = [v["name"] for v in variants_mod.replayed(data)]
     if args.good not in names and args.bad not in names:
         return bisect_commits.bisect(args)
     if args.no_timing:
         raise labdata.LabError("--no-timing goes with commits, not history states")
     for which in (args.good, args.bad):
         if which not in names:
-            raise labdata.LabError("unknown state '%s'; the history is: %s" % (which, " ".join(names)))
-    lo, hi = names.index(args.good), names.index(args.bad)
-    if lo >= hi:
+            raise labdata.LabError("unknown state '%s'; the replayed states are: %s" % (which, " ".join(names)))
+    if args.good == args.bad:
+        raise labdata.LabError("--good and --bad are the same state (%s)" % args.good)
+    on = [(br, c) for br, _, c in variants_mod.chains(data)
+          if args.good in [v["name"] for v in c] and args.bad in [v["name"] for v in c]]
+    if not on:
+        raise labdata.LabError("%s and %s lie on no one branch; the branches are: %s" % (
+            args.good, args.bad, "; ".join("%s: %s" % (br, " ".join(v["name"] for v in c))
+                                           for br, _, c in variants_mod.chains(data))))
+    br, chain = on[0]
+    states = variants_mod.bisect_segment(chain, args.good, args.bad)
+    if br == "e" and [v["name"] for v in chain].index(args.good) > [v["name"] for v in chain].index(args.bad):
         raise labdata.LabError("--good (%s) must come before --bad (%s) in the history" % (args.good, args.bad))
+    log("branch %s, order: %s" % (br, " -> ".join(v["name"] for v in states)))
+    lo, hi = 0, len(states) - 1
     good = states[lo]
     verdicts = {}
     bad_v = probe(good, states[hi], args)

@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""Replays the seeds' history: Phase 7 -> E1 -> E2 -> E3, measured here.
+"""Replays the seeds' history: Phase 7 -> E1 -> E2 -> E3 and the Findings' fix plan, measured here.
 
   bazel run //tools:history              every state, interleaved; gate each step; report
   bazel run //tools:history -- --quick   CI-sized
   bazel run //tools:history -- --remeasure
 
-The states and their order come from allocator/variants.bzl. Each state is measured by the sweep
-with all states interleaved and stored in the result store's history series of this machine and
-run kind (`store path --series history --kind full|quick --name <state commit>`; a state already
-measured on this machine is reused unless --remeasure), gated against the state before it
-(//ci:gate on the two files), searched for change points from the numbers alone, and drawn into
-reports/out/index.html (--quick: reports/out/quick/index.html; a quick run never replaces the
-full page). Ctrl-C stops the sweep and the gate, removes temporary files and exits 130.
+The branches, their states and order come from allocator/variants.bzl (REPLAY): the E history
+(phase7 .. e3) and the Findings branch (phase7 -> f7_broken -> f7_fix1 -> f7_fix2 -> f7_fix3).
+Every state of every branch is measured by one sweep with all states interleaved and stored in
+the result store's history series of this machine and run kind (`store path --series history
+--kind full|quick --name <name>`: an E state by its commit, a Findings state by its name; a state
+already measured on this machine is reused unless --remeasure). Each step is gated against the
+state before it (//ci:gate on the two files), each branch is bisected between its REPLAY pair on
+the stored measurements (the gate against good as the oracle; no new measurement), searched for
+change points from the numbers alone, and drawn into reports/out/index.html (--quick:
+reports/out/quick/index.html; a quick run never replaces the full page). Ctrl-C stops the sweep
+and the gate, removes temporary files and exits 130.
 """
 import argparse
 import json
@@ -79,6 +83,34 @@ def gate(base_file, head_file):
     return data
 
 
+def bisect_stored(segment, gate_of):
+    """Binary search for the first state of `segment` (good first, bad last) whose gate verdict
+    against good is a regression, on stored measurements. gate_of(a, b) -> verdict. Returns
+    {"good", "bad", "culprit", "last_good", "probes": [{"state", "exit_code", "headline"}],
+    "verdict": the culprit's verdict against good} or, when bad does not regress against good,
+    culprit None."""
+    good = segment[0]["name"]
+    probes = []
+
+    def probe(i):
+        v = gate_of(good, segment[i]["name"])
+        probes.append({"state": segment[i]["name"], "exit_code": v["exit_code"], "headline": v["headline"]})
+        return v
+    out = {"good": good, "bad": segment[-1]["name"], "order": [v["name"] for v in segment], "probes": probes}
+    verdicts = {len(segment) - 1: probe(len(segment) - 1)}
+    if verdicts[len(segment) - 1]["exit_code"] != 1:
+        return dict(out, culprit=None, last_good=None, verdict=verdicts[len(segment) - 1])
+    lo, hi = 0, len(segment) - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        verdicts[mid] = probe(mid)
+        if verdicts[mid]["exit_code"] == 1:
+            hi = mid
+        else:
+            lo = mid
+    return dict(out, culprit=segment[hi]["name"], last_good=segment[lo]["name"], verdict=verdicts[hi])
+
+
 def put(result, name, replace):
     """Stores one result in this machine's history series through the store (kind = its run_kind)."""
     tmp = labdata.temp_path(prefix="hakmem-history-put-", suffix=".json")
@@ -105,7 +137,8 @@ def main(argv=None):
     start = time.time()
     root = labdata.workspace_root()
     data = variants_mod.load()
-    states = [v for v in data["VARIANTS"] if v.get("history", True)]
+    states = variants_mod.replayed(data)  # every state of every replayed branch, once
+    branches = variants_mod.chains(data)
     m = labdata.this_machine()
     # Quick runs are stored apart (the store's kind): they never replace, or pass for, a full run.
     kind = "quick" if args.quick else "full"
@@ -113,11 +146,18 @@ def main(argv=None):
     def path_of(name):
         return labdata.store("path", "--series", "history", "--kind", kind, "--name", name)
     workloads = args.workloads or ("random_mixed" if args.quick else "random_mixed,size_sweep")
-    files = {v["name"]: path_of(v["commit"]) for v in states}
+    files = {v["name"]: path_of(variants_mod.store_name(v)) for v in states}
 
     peers = [p for p in data["IMPLS"] if p != "hakmem"]
     peers_file = path_of("peers")  # the same workloads on glibc, mimalloc, ...
     todo = [v["name"] for v in states if args.remeasure or not os.path.exists(files[v["name"]])]
+    if todo and len(todo) < len(states):
+        # Steps are judged between states measured interleaved in one run: a new state measured
+        # alone, beside stored ones from another hour, would carry this host's drift into a step.
+        log("not stored yet: %s; measuring every state again so that all are one interleaved run"
+            % ", ".join(todo))
+        todo = [v["name"] for v in states]
+        args.remeasure = True
     if args.remeasure or not os.path.exists(peers_file):
         todo += peers
     reused = [v["name"] for v in states if v["name"] not in todo]
@@ -143,7 +183,7 @@ def main(argv=None):
         labdata.set_interrupt_message("interrupted while storing the measurements of %s: some may be stored, "
                                       "each entry whole or not at all" % ", ".join(todo))
         parts = split_by_variant(result)
-        commits = {v["name"]: v["commit"] for v in states}
+        commits = {v["name"]: variants_mod.store_name(v) for v in states}
         for name, r in parts.items():
             if name in commits:
                 put(r, commits[name], args.remeasure)
@@ -167,10 +207,14 @@ def main(argv=None):
         routes[v["name"]] = route_mix(v["name"], 300000 if args.quick else 2000000)
     labdata.write_atomic(path_of("routes"), json.dumps(routes, indent=1) + "\n")
 
-    # Gate every step against the one before.
-    steps = []
-    for prev, cur in zip(states, states[1:]):
-        steps.append({"from": prev, "to": cur, "verdict": gate(files[prev["name"]], files[cur["name"]])})
+    # Gate every step of every branch against the state before it; bisect each branch between its
+    # REPLAY pair on the stored measurements (gate verdicts cached per pair within this run).
+    verdict_cache = {}
+
+    def gate_of(a, b):
+        if (a, b) not in verdict_cache:
+            verdict_cache[(a, b)] = gate(files[a], files[b])
+        return verdict_cache[(a, b)]
 
     # Change points from the series alone: the geometric mean over random_mixed points.
     def headline(name):
@@ -179,37 +223,51 @@ def main(argv=None):
         for p in pts:
             prod *= p["median"]
         return prod ** (1.0 / len(pts))
-    series = [headline(v["name"]) for v in states]
-    cps = changepoint.change_points(series)
+    summary_branches = []
+    for br, cfg, chain in branches:
+        steps = [{"from": a["name"], "to": b["name"], "verdict": gate_of(a["name"], b["name"])}
+                 for a, b in zip(chain, chain[1:])]
+        series = [headline(v["name"]) for v in chain]
+        cps = changepoint.change_points(series)
+        bis = None
+        if cfg.get("bisect"):
+            bis = bisect_stored(variants_mod.bisect_segment(chain, *cfg["bisect"]), gate_of)
+        summary_branches.append({
+            "branch": br, "title": cfg.get("title", br), "states": [v["name"] for v in chain],
+            "headline_ops": series, "change_points": [chain[i]["name"] for i in cps], "steps": steps,
+            "bisect": bis, "seed_culprit": cfg.get("seed_culprit"), "seed_says": cfg.get("seed_says"),
+            "notes": {v["name"]: v["notes"] for v in chain if v.get("notes")}})
 
-    # Summary.
-    print("\nstate           commit       date        random_mixed (geo-mean)   vs previous   gate")
-    for i, v in enumerate(states):
-        line = "%-15s %-12s %-11s %10.1fM ops/s" % (v["name"], v["commit"], v["date"], series[i] / 1e6)
-        if i > 0:
-            s = steps[i - 1]["verdict"]
-            line += "     x%.2f       %s" % (series[i] / series[i - 1], report.points_headline(s))
-        if i in cps:
-            line += "   <- change point"
-        print(line)
-    regressed = [s for s in steps if s["verdict"]["exit_code"] == 1]
-    recovered = [s for s in steps if s["verdict"]["exit_code"] == 0 and s["verdict"]["improvements"] > 0
-                 and series[states.index(s["to"])] > series[states.index(s["from"])] * 1.05]
-    print()
-    for s in regressed:
-        i = states.index(s["to"])
-        print("REGRESSED  %s (%s, %s): x%.2f vs %s; %s" % (
-            s["to"]["name"], s["to"]["commit"], s["to"]["title"], series[i] / series[i - 1], s["from"]["name"],
-            report.points_headline(s["verdict"])))
-    for s in recovered:
-        i = states.index(s["to"])
-        print("RECOVERED  %s (%s, %s): x%.2f vs %s" % (s["to"]["name"], s["to"]["commit"], s["to"]["title"],
-                                                     series[i] / series[i - 1], s["from"]["name"]))
-    print("change points (from the series alone): %s" % (", ".join(
-        "%s -> %s" % (states[i - 1]["name"], states[i]["name"]) for i in cps) or "none"))
-    summary = {"machine": m, "states": [v["name"] for v in states], "headline_ops": series,
-               "change_points": [states[i]["name"] for i in cps],
-               "steps": [{"from": s["from"]["name"], "to": s["to"]["name"], "verdict": s["verdict"]} for s in steps]}
+        # Summary of the branch.
+        by_name = {v["name"]: v for v in chain}
+        print("\n%s\nstate           commit         date        random_mixed (geo-mean)   vs previous   gate" % cfg.get("title", br))
+        for i, v in enumerate(chain):
+            line = "%-15s %-14s %-11s %10.1fM ops/s" % (v["name"], v["commit"], v["date"], series[i] / 1e6)
+            if i > 0:
+                line += "     x%.2f       %s" % (series[i] / series[i - 1], report.points_headline(steps[i - 1]["verdict"]))
+            if i in cps:
+                line += "   <- change point"
+            print(line)
+        for i, st in enumerate(steps):
+            ratio = series[i + 1] / series[i]
+            to = by_name[st["to"]]
+            if st["verdict"]["exit_code"] == 1:
+                print("REGRESSED  %s (%s, %s): x%.2f vs %s; %s" % (
+                    to["name"], to["commit"], to["title"], ratio, st["from"], report.points_headline(st["verdict"])))
+            elif st["verdict"]["improvements"] > 0 and ratio > 1.05:
+                print("RECOVERED  %s (%s, %s): x%.2f vs %s" % (to["name"], to["commit"], to["title"], ratio, st["from"]))
+        print("change points (from the series alone): %s" % (", ".join(
+            "%s -> %s" % (chain[i - 1]["name"], chain[i]["name"]) for i in cps) or "none"))
+        if bis is not None:
+            if bis["culprit"]:
+                print("bisect %s .. %s (stored measurements, %d probe(s)): first bad %s, last good %s; seeds blame %s" % (
+                    bis["good"], bis["bad"], len(bis["probes"]), bis["culprit"], bis["last_good"], cfg.get("seed_culprit")))
+            else:
+                print("bisect %s .. %s: %s does not regress against %s here (%s)" % (
+                    bis["good"], bis["bad"], bis["bad"], bis["good"], bis["verdict"]["headline"]))
+    e_branch = summary_branches[0]
+    summary = {"machine": m, "states": e_branch["states"], "headline_ops": e_branch["headline_ops"],
+               "change_points": e_branch["change_points"], "steps": e_branch["steps"], "branches": summary_branches}
     summary_file = path_of("summary")
     labdata.write_atomic(summary_file, json.dumps(summary, indent=1) + "\n")
     store = os.path.dirname(summary_file)
@@ -225,9 +283,9 @@ def main(argv=None):
         rows = claims.evaluate(claims_data, claims.measurements_from_history(measured, routes))
         print(claims.summary_line(rows))
         index = report.build_history_report(
-            store, states, results, routes, summary, out_dir, peers,
+            store, branches[0][2], results, routes, summary, out_dir, peers,
             claims.render_html(rows, "The seeds' claims against this run (reports/claims.json)",
-                               claims_data.get("contradictions")))
+                               claims_data.get("contradictions")), claim_rows=rows)
         print("report: %s" % index)
     print("history: done in %.0fs" % (time.time() - start))
     return 0

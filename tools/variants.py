@@ -15,8 +15,8 @@ import sys
 BZL = os.path.join("allocator", "variants.bzl")
 BAZELRC = os.path.join("allocator", "variants.bazelrc")
 VARIANT_STRING_H = os.path.join("allocator", "variant_string.h")
-# Branches of the history: "e" (phase7 .. e3, what tools/history.py replays, the default) and
-# "findings" (the 2025-11-09 Findings state and its fix plan, never replayed).
+# Branches of the history: "e" (phase7 .. e3, the default) and "findings" (the 2025-11-09
+# Findings state and its fix plan). Which of them tools/history.py replays: REPLAY in variants.bzl.
 DEFAULT_BRANCH = "e"
 BRANCHES = ("e", "findings")
 PEERS_DOC = {
@@ -60,11 +60,12 @@ def load(path=None):
     for key in ("SWITCHES", "IMPLS", "VARIANTS"):
         if key not in data:
             raise SystemExit("variants: %s defines no %s" % (path, key))
+    data.setdefault("REPLAY", {})
     for v in data["VARIANTS"]:
-        # `branch` defaults to the linear E history; a state of another branch is never part of
-        # the replayed history (consumers test v.get("history", True)).
+        # `branch` defaults to the linear E history. A state is replayed (consumers test
+        # v.get("history", True)) when its branch is in REPLAY, unless it says "history": False.
         v.setdefault("branch", DEFAULT_BRANCH)
-        if v["branch"] != DEFAULT_BRANCH:
+        if v["branch"] not in data["REPLAY"]:
             v.setdefault("history", False)
     validate(data, path)
     shipped(data)
@@ -80,8 +81,8 @@ def validate(data, path):
         br = v.get("branch", DEFAULT_BRANCH)
         if br not in BRANCHES:
             raise SystemExit("variants: %s: variant %s: branch %r is not one of %s" % (path, v["name"], br, BRANCHES))
-        if br != DEFAULT_BRANCH and v.get("history", False):
-            raise SystemExit("variants: %s: variant %s of branch %s cannot be a history state" % (path, v["name"], br))
+        if br not in data.get("REPLAY", {}) and v.get("history", False):
+            raise SystemExit("variants: %s: variant %s of branch %s (not in REPLAY) cannot be replayed" % (path, v["name"], br))
         if v["name"] in names or v["name"] in data["IMPLS"]:
             raise SystemExit("variants: %s: duplicate variant name %r" % (path, v["name"]))
         names.add(v["name"])
@@ -91,6 +92,18 @@ def validate(data, path):
             if val not in data["SWITCHES"][k]["values"]:
                 raise SystemExit("variants: %s: variant %s: %s=%r is not one of %s"
                                  % (path, v["name"], k, val, data["SWITCHES"][k]["values"]))
+    for br, cfg in data.get("REPLAY", {}).items():
+        if br not in BRANCHES:
+            raise SystemExit("variants: %s: REPLAY branch %r is not one of %s" % (path, br, BRANCHES))
+        chain_names = [s["name"] for s in chain(data, br)]
+        for key in ("bisect", "seed_culprit"):
+            want = cfg.get(key)
+            for n in (want if isinstance(want, list) else [want]):
+                if n is not None and n not in chain_names:
+                    raise SystemExit("variants: %s: REPLAY[%r][%r]: %r is not on the branch (%s)"
+                                     % (path, br, key, n, " ".join(chain_names)))
+        if cfg.get("bisect") is not None and (len(cfg["bisect"]) != 2 or cfg["bisect"][0] == cfg["bisect"][1]):
+            raise SystemExit("variants: %s: REPLAY[%r]['bisect'] must be two different states [good, bad]" % (path, br))
 
 
 def shipped(data):
@@ -106,6 +119,53 @@ def shipped(data):
 def branch(variant):
     """The branch of a variant: "e" unless it says otherwise."""
     return variant.get("branch", DEFAULT_BRANCH)
+
+
+def chain(data, br):
+    """The replayed chain of a branch: its REPLAY `from` state, then its own replayed states in
+    VARIANTS order (variant dicts)."""
+    cfg = data.get("REPLAY", {}).get(br)
+    if cfg is None:
+        raise SystemExit("variants: branch %r is not replayed (REPLAY: %s)" % (br, ", ".join(data.get("REPLAY", {}))))
+    by_name = {v["name"]: v for v in data["VARIANTS"]}
+    out = []
+    if cfg.get("from"):
+        if cfg["from"] not in by_name:
+            raise SystemExit("variants: REPLAY[%r]['from']: no variant %r" % (br, cfg["from"]))
+        out.append(by_name[cfg["from"]])
+    out += [v for v in data["VARIANTS"]
+            if v.get("branch", DEFAULT_BRANCH) == br and v.get("history", True) and v not in out]
+    return out
+
+
+def chains(data):
+    """[(branch, REPLAY entry, chain)] of every replayed branch, in REPLAY order."""
+    return [(br, cfg, chain(data, br)) for br, cfg in data.get("REPLAY", {}).items()]
+
+
+def replayed(data):
+    """Every state some replayed branch holds, once each, in VARIANTS order."""
+    names = {v["name"] for _, _, c in chains(data) for v in c}
+    return [v for v in data["VARIANTS"] if v["name"] in names]
+
+
+def store_name(variant):
+    """A replayed state's name in the store's history series: its commit on the E branch (the
+    seeds' commits are unique there), its own name elsewhere (plan steps have no commit)."""
+    return variant["commit"] if variant.get("branch", DEFAULT_BRANCH) == DEFAULT_BRANCH else variant["name"]
+
+
+def bisect_segment(chain_states, good, bad):
+    """The states from good to bad along a chain (reversed when good comes after bad: a fix plan
+    undone one fix at a time). Raises SystemExit naming the chain when either is not on it."""
+    names = [v["name"] for v in chain_states]
+    for which in (good, bad):
+        if which not in names:
+            raise SystemExit("variants: %s is not on the branch (%s)" % (which, " ".join(names)))
+    lo, hi = names.index(good), names.index(bad)
+    if lo == hi:
+        raise SystemExit("variants: good and bad are the same state (%s)" % good)
+    return chain_states[lo:hi + 1] if lo < hi else list(reversed(chain_states[hi:lo + 1]))
 
 
 def full_switches(data, variant):

@@ -44,24 +44,52 @@ class VariantsTest(unittest.TestCase):
     def test_branch_field(self):
         for v in self.data["VARIANTS"]:
             self.assertIn(variants.branch(v), variants.BRANCHES)
-            if variants.branch(v) != "e":
+            if variants.branch(v) not in self.data["REPLAY"]:
                 self.assertFalse(v.get("history", True), v["name"])
         bad = dict(self.data, VARIANTS=[dict(self.data["VARIANTS"][0], branch="nope")])
         with self.assertRaises(SystemExit):
             variants.validate(bad, "test")
 
-    def test_findings_branch_is_not_history(self):
-        names = [v["name"] for v in self.data["VARIANTS"]]
-        for want in ("f7_broken", "f7_fix1", "f7_fix2", "f7_fix3"):
-            v = self.data["VARIANTS"][names.index(want)]
-            self.assertEqual(variants.branch(v), "findings")
-            self.assertFalse(v.get("history", True), want)
-        e = [v["name"] for v in self.data["VARIANTS"] if v.get("history", True)]
-        self.assertEqual(e, ["phase7", "phase7_broken", "fg_registry", "e1", "e2", "e3_1", "e3_2", "e3"])
+    def test_replayed_branches_and_their_chains(self):
+        chains = {br: [v["name"] for v in c] for br, _, c in variants.chains(self.data)}
+        self.assertEqual(chains["e"], ["phase7", "phase7_broken", "fg_registry", "e1", "e2", "e3_1", "e3_2", "e3"])
+        # The Findings branch forks off phase7: its chain starts there.
+        self.assertEqual(chains["findings"], ["phase7", "f7_broken", "f7_fix1", "f7_fix2", "f7_fix3"])
+        names = [v["name"] for v in variants.replayed(self.data)]
+        self.assertEqual(len(names), len(set(names)))
+        self.assertNotIn("e3_safe", names)
         for v in self.data["VARIANTS"]:
-            if v["name"] in e:
+            if v["name"] in chains["e"]:
                 self.assertEqual(variants.branch(v), "e")
-        bad = dict(self.data, VARIANTS=[dict(self.data["VARIANTS"][0], branch="nope")])
+        # Store names: commits on the E branch, names elsewhere; never two states under one name.
+        stored = [variants.store_name(v) for v in variants.replayed(self.data)]
+        self.assertEqual(len(stored), len(set(stored)), stored)
+        by = {v["name"]: v for v in self.data["VARIANTS"]}
+        self.assertEqual(variants.store_name(by["e2"]), "5eabb89ad9")
+        self.assertEqual(variants.store_name(by["f7_broken"]), "f7_broken")
+
+    def test_bisect_segment_walks_backwards_for_a_fix_plan(self):
+        c = variants.chain(self.data, "findings")
+        self.assertEqual([v["name"] for v in variants.bisect_segment(c, "f7_fix3", "f7_broken")],
+                         ["f7_fix3", "f7_fix2", "f7_fix1", "f7_broken"])
+        self.assertEqual([v["name"] for v in variants.bisect_segment(c, "phase7", "f7_fix1")],
+                         ["phase7", "f7_broken", "f7_fix1"])
+        for good, bad in (("e2", "f7_broken"), ("f7_fix1", "f7_fix1")):
+            with self.assertRaises(SystemExit):
+                variants.bisect_segment(c, good, bad)
+
+    def test_replay_entries_name_states_of_their_branch(self):
+        for br, cfg, c in variants.chains(self.data):
+            names = [v["name"] for v in c]
+            self.assertIn(cfg["seed_culprit"], names)
+            for n in cfg["bisect"]:
+                self.assertIn(n, names)
+        bad = dict(self.data, REPLAY=dict(self.data["REPLAY"], findings=dict(self.data["REPLAY"]["findings"],
+                                                                              seed_culprit="e2")))
+        with self.assertRaises(SystemExit):
+            variants.validate(bad, "test")
+        bad = dict(self.data, REPLAY=dict(self.data["REPLAY"], findings=dict(self.data["REPLAY"]["findings"],
+                                                                              bisect=["f7_fix1", "f7_fix1"])))
         with self.assertRaises(SystemExit):
             variants.validate(bad, "test")
 

@@ -1,0 +1,49 @@
+"""The history's bisect on stored measurements: the first state whose gate verdict against good is
+a regression, found in log2 probes, walking a fix plan backwards; no culprit when bad is fine."""
+import unittest
+
+import history
+
+
+def states(*names):
+    return [{"name": n} for n in names]
+
+
+class BisectStoredTest(unittest.TestCase):
+    def oracle(self, bad_from, order):
+        calls = []
+
+        def gate_of(good, name):
+            calls.append((good, name))
+            bad = order.index(name) >= order.index(bad_from)
+            return {"exit_code": 1 if bad else 0, "headline": "FAIL" if bad else "PASS", "points": []}
+        return gate_of, calls
+
+    def test_first_bad_state_and_every_probe_against_good(self):
+        order = ["phase7", "phase7_broken", "fg_registry", "e1", "e2"]
+        gate_of, calls = self.oracle("e1", order)
+        out = history.bisect_stored(states(*order), gate_of)
+        self.assertEqual((out["culprit"], out["last_good"]), ("e1", "fg_registry"))
+        self.assertTrue(all(g == "phase7" for g, _ in calls), calls)
+        self.assertEqual(calls[0], ("phase7", "e2"))  # bad is checked first
+        self.assertLessEqual(len(calls), 1 + 2)  # ceil(log2(4)) probes after bad
+        self.assertEqual(out["verdict"]["exit_code"], 1)
+        self.assertEqual([p["state"] for p in out["probes"]], [n for _, n in calls])
+
+    def test_a_fix_plan_walked_backwards(self):
+        order = ["f7_fix3", "f7_fix2", "f7_fix1", "f7_broken"]
+        gate_of, _ = self.oracle("f7_fix2", order)
+        out = history.bisect_stored(states(*order), gate_of)
+        self.assertEqual((out["good"], out["bad"], out["culprit"], out["last_good"]),
+                         ("f7_fix3", "f7_broken", "f7_fix2", "f7_fix3"))
+        self.assertEqual(out["order"], order)
+
+    def test_no_culprit_when_bad_passes(self):
+        order = ["a", "b", "c"]
+        out = history.bisect_stored(states(*order), lambda g, n: {"exit_code": 0, "headline": "PASS", "points": []})
+        self.assertIsNone(out["culprit"])
+        self.assertEqual(len(out["probes"]), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
