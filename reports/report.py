@@ -448,6 +448,14 @@ def story_html(summary, results, claim_rows=None, routes=None):
                                "good" if agree else "bad", html.escape(b["branch"]),
                                "Agrees with the seeds." if agree else "Disagrees with the seeds (%s)." % html.escape(seed or "?"),
                                html.escape(_disagreement(bis, seed, nums)) if not agree else ""))
+        live = (bis or {}).get("live")
+        if live:
+            out.append("<li><b>Root cause</b> of %s against %s (the live bisect's gate, <code>bazel run //tools:bisect -- "
+                       "--good %s --bad %s</code>, cached in the store: %s): %s</li>" % (
+                           html.escape(bis["culprit"]), html.escape(bis["good"]), html.escape(bis["good"]),
+                           html.escape(bis["bad"]), html.escape(live.get("headline") or ""),
+                           "<ul>%s</ul>" % "".join("<li>%s</li>" % html.escape(c) for c in live["causes"])
+                           if live["causes"] else "no differential profile in it"))
         out.append("</ul>")
         rows = []
         for s in b["steps"]:

@@ -84,7 +84,9 @@ class StoryTest(Fixtures):
              "steps": [{"from": "e1", "to": "f1", "verdict": bad}, {"from": "f1", "to": "f2", "verdict": good}],
              "bisect": {"good": "f2", "bad": "e1", "order": ["f2", "f1", "e1"], "culprit": "f1", "last_good": "f2",
                         "probes": [{"state": "e1", "exit_code": 1, "headline": "FAIL"},
-                                   {"state": "f1", "exit_code": 1, "headline": "FAIL"}], "verdict": bad},
+                                   {"state": "f1", "exit_code": 1, "headline": "FAIL"}], "verdict": bad,
+                        "live": {"file": "x.json", "headline": "FAIL: 3 regression(s)",
+                                 "causes": ["random_mixed ws=128: free: 31.0 -> 94.0 instr/op self"]}},
              "seed_culprit": "e1", "seed_says": "the lookup is the biggest bottleneck",
              "notes": {"f1": "the SFC/SLL front is not modelled"}}]
         summary = {"machine": self.base["machine"], "headline_ops": [40e6, 32e6], "change_points": [],
@@ -105,6 +107,7 @@ class StoryTest(Fixtures):
         self.assertIn("f2 -&gt; f1 -&gt; e1", story)
         self.assertIn("<td>100% -&gt; 25%</td>", story)  # e1 -> f1: frees through the header fast path
         self.assertIn("<li><b>f1</b>: the SFC/SLL front is not modelled</li>", story)  # fidelity notes
+        self.assertIn("<li>random_mixed ws=128: free: 31.0 -&gt; 94.0 instr/op self</li>", story)  # live root cause
         # The step's predicted gain next to the measured one.
         self.assertIn("f.week1.gain: +400-550%, measured x1.25, off by 4.0x", story)
         # The side branch: its own table and plots.

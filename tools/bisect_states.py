@@ -124,6 +124,11 @@ def main(argv=None):
             print("  %-26s x%.3f  p=%.4f  time %s, instructions %s -> %s" % (
                 p["point"], p["ratio"], p["p_value"], p["time"], p.get("base_instructions_per_op"),
                 p.get("head_instructions_per_op")))
+    causes = (v.get("root_cause") or {}).get("causes") or []
+    if causes:
+        print("root cause (the gate's differential profile, %s -> %s):" % (args.good, culprit["name"]))
+        for c in causes:
+            print("  " + c)
     print("(%d probe(s) after checking --bad; verdicts cached in %s)" % (
         steps, os.path.dirname(cache_path(good, culprit, args))))
     return 0

@@ -150,9 +150,11 @@ def replayed(data):
 
 
 def store_name(variant):
-    """A replayed state's name in the store's history series: its commit on the E branch (the
-    seeds' commits are unique there), its own name elsewhere (plan steps have no commit)."""
-    return variant["commit"] if variant.get("branch", DEFAULT_BRANCH) == DEFAULT_BRANCH else variant["name"]
+    """A replayed state's name in the store's history series: the commit of a state of the E
+    history (the seeds' commits are unique there, and stored so since the start), its own name for
+    every other state (plan steps and the lab's own states have no commit of their own)."""
+    on_e = variant.get("branch", DEFAULT_BRANCH) == DEFAULT_BRANCH and variant.get("history", True)
+    return variant["commit"] if on_e else variant["name"]
 
 
 def bisect_segment(chain_states, good, bad):
