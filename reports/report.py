@@ -451,9 +451,10 @@ def story_html(summary, results, claim_rows=None, routes=None):
         live = (bis or {}).get("live")
         if live:
             out.append("<li><b>Root cause</b> of %s against %s (the live bisect's gate, <code>bazel run //tools:bisect -- "
-                       "--good %s --bad %s</code>, cached in the store: %s): %s</li>" % (
+                       "--good %s --bad %s%s</code>, cached in the store as %s: %s): %s</li>" % (
                            html.escape(bis["culprit"]), html.escape(bis["good"]), html.escape(bis["good"]),
-                           html.escape(bis["bad"]), html.escape(live.get("headline") or ""),
+                           html.escape(bis["bad"]), " --quick" if live.get("kind") == "quick" else "",
+                           html.escape(live.get("file") or ""), html.escape(live.get("headline") or ""),
                            "<ul>%s</ul>" % "".join("<li>%s</li>" % html.escape(c) for c in live["causes"])
                            if live["causes"] else "no differential profile in it"))
         out.append("</ul>")

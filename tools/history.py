@@ -235,13 +235,16 @@ def main(argv=None):
             if bis["culprit"]:
                 # The live bisect's verdict on the same pair (//tools:bisect, measured interleaved
                 # with callgrind profiles), if one is stored: its root-cause lines for the page.
-                live = labdata.store("path", "--series", "bisect", "--kind", kind, "--name",
-                                     "%s__%s" % (bis["good"], bis["culprit"]))
-                if os.path.exists(live):
-                    with open(live) as f:
-                        lv = json.load(f)
-                    bis["live"] = {"file": live, "headline": lv.get("headline"),
-                                   "causes": (lv.get("root_cause") or {}).get("causes") or []}
+                # This run kind's first, else the other's (said so on the page).
+                for k in (kind, "full" if kind == "quick" else "quick"):
+                    live = labdata.store("path", "--series", "bisect", "--kind", k, "--name",
+                                         "%s__%s" % (bis["good"], bis["culprit"]))
+                    if os.path.exists(live):
+                        with open(live) as f:
+                            lv = json.load(f)
+                        bis["live"] = {"file": os.path.relpath(live, root), "kind": k, "headline": lv.get("headline"),
+                                       "causes": (lv.get("root_cause") or {}).get("causes") or []}
+                        break
         summary_branches.append({
             "branch": br, "title": cfg.get("title", br), "states": [v["name"] for v in chain],
             "headline_ops": series, "change_points": [chain[i]["name"] for i in cps], "steps": steps,
