@@ -29,10 +29,10 @@ void* AlignedBase(const void* p) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
   if ((a & 15) != 0) return nullptr;
   // The whole header lies inside the base block, which is ours: check before reading it.
-  if (OwnershipGet(a - sizeof(AlignHeader)) == 0) return nullptr;
+  if (OwnershipGetRacy(a - sizeof(AlignHeader)) == 0) return nullptr;
   const auto* h = reinterpret_cast<const AlignHeader*>(a - sizeof(AlignHeader));
   const uintptr_t b = reinterpret_cast<uintptr_t>(h->base);
-  if (h->tag != kAlignTag || h->magic != kAlignMagic || b >= a || OwnershipGet(b) == 0) return nullptr;
+  if (h->tag != kAlignTag || h->magic != kAlignMagic || b >= a || OwnershipGetRacy(b) == 0) return nullptr;
   return h->base;
 }
 

@@ -79,7 +79,7 @@ void FreeForeign(void* p) {
 
 bool HeaderReadable(uintptr_t a) {
   // a is in a granule we own; a-1 is in the same granule unless a is granule aligned.
-  return (a & (kGranule - 1)) != 0 || OwnershipGet(a - 1) != 0;
+  return (a & (kGranule - 1)) != 0 || OwnershipGetRacy(a - 1) != 0;
 }
 
 Route FromRegistry(uintptr_t a) {
@@ -105,7 +105,7 @@ Route FromHeader(uintptr_t a, uint8_t map) {
 }  // namespace
 
 Route Classify(uintptr_t a) {
-  const uint8_t map = OwnershipGet(a);
+  const uint8_t map = OwnershipGetRacy(a);
   if (map == 0) return {Route::kForeign, -1, false};
   const bool slab_memory = map != kChunkTag && map != kGranuleFree;
   if constexpr (kClassifyRegistryFirst) {
