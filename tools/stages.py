@@ -96,6 +96,13 @@ def measure_stages(rounds=DEFAULT_ROUNDS, builds=STAGE_BUILDS, repeats=None, run
     return combine(runs)
 
 
+def measure_and_write(path, rounds=DEFAULT_ROUNDS, runner=None):
+    """measure_stages(), written to `path` (atomically, as stages.json of the history series); returns it."""
+    data = measure_stages(rounds, runner=runner)
+    labdata.write_atomic(path, json.dumps(data, indent=1) + "\n")
+    return data
+
+
 def render(data):
     """A text table: one row per stage and build."""
     lines = ["stage_probe, %d round(s) per build; clock: %s, %.1f MHz" % (data["rounds"], data["clock"], data["tsc_mhz"] or 0),

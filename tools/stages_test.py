@@ -1,7 +1,9 @@
 """tools/stages.py: measure_stages() on the real stage_probe builds, and how rounds are combined."""
 import json
 import math
+import os
 import subprocess
+import tempfile
 import unittest
 
 import labdata
@@ -40,6 +42,25 @@ class CombineTest(unittest.TestCase):
         with self.assertRaises(labdata.LabError) as cm:
             stages.measure_stages(rounds=1, builds=("e3_safe",), runner=runner)
         self.assertIn("stage_probe.e3_safe failed (exit 2)", str(cm.exception))
+
+    def test_measure_and_write(self):
+        calls = []
+
+        def runner(cmd, **kw):
+            calls.append(cmd)
+            build = "e2" if cmd[0].endswith(".e2") else "e3_safe"
+            j = probe_json(2.0 if build == "e2" else 1.0, 0.1, 5.0, None if "--no-instructions" in cmd else 6.0,
+                           registry="rbtree" if build == "e2" else "hash")
+            return subprocess.CompletedProcess(cmd, 0, json.dumps(j) + "\n", "")
+        path = os.path.join(os.environ.get("TEST_TMPDIR", tempfile.mkdtemp()), "stages.json")
+        d = stages.measure_and_write(path, rounds=2, runner=runner)
+        with open(path) as f:
+            self.assertEqual(json.load(f), d)
+        # Builds interleaved per round; callgrind only in the first round.
+        self.assertEqual([c[0].rsplit(".", 1)[1] for c in calls], ["e3_safe", "e2", "e3_safe", "e2"])
+        self.assertEqual(["--no-instructions" in c for c in calls], [False, False, True, True])
+        self.assertEqual(d["stages"]["e2"]["header_read"]["cycles"]["median"], 2.0)
+        self.assertEqual(d["stages"]["e2"]["header_read"]["instructions"], 6.0)
 
     def test_rounds_must_be_positive(self):
         with self.assertRaises(labdata.LabError):
