@@ -9,14 +9,16 @@ reports/claims.json holds the claims as data: where each is (document, section, 
 claims (value or range with unit, quoted) and which measurement tests it (states, workload, point
 label, metric). This tool reads the history series of one machine and run kind from the result
 store (`store list --json --series history --kind K`: one result per state, named by the state's
-commit in allocator/variants.bzl, plus peers.json and routes.json), builds the measured values
-from what C++ wrote (medians, instructions per op, fastpath_instructions, fastpath_cycles: read,
-never recomputed), and gives each claim a verdict:
+commit in allocator/variants.bzl, plus peers.json, routes.json and stages.json), builds the
+measured values from what C++ wrote (medians, instructions per op, fastpath_instructions,
+fastpath_cycles, and stage_probe's per-stage ticks (tools/stages.py): read, never recomputed), and
+gives each claim a verdict:
 
   holds          inside the claimed range, or within +-25% of a claimed point value
   within 2x      the measured/claimed ratio (to the nearest end of a range) is in [0.5, 2]
   off by Nx      further off (N = max(ratio, 1/ratio), one decimal)
-  not measured   the history holds no such measurement (a state, a peer, or fastpath_cycles missing)
+  not measured   the history holds no such measurement (a state, a peer, fastpath_cycles or
+                 stages.json missing)
   not replayable the lab cannot measure it (the reason is in claims.json)
 
 A row that does not hold carries the claim's `context` from claims.json: facts that bear on the
@@ -36,9 +38,14 @@ import labdata
 import variants as variants_mod
 
 CLAIMS_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "claims.json")
+STAGES_SCHEMA = "hakmem-lab/stages"  # tools/stages.py's measure_stages(), stored as stages.json
+# The stages harness/stage_probe reports (registry and classifier per build: <impl>, <order>).
+STAGES = ("alignment_check", "page_boundary_same_page", "page_boundary_mincore", "header_read", "ownership_lookup",
+          "ownership_check", "registry_lookup_hash", "registry_lookup_rbtree", "registry_c7_check_hash",
+          "registry_c7_check_rbtree", "classify_header_first", "classify_registry_first", "tls_push", "tls_pop")
 
 METRICS = ("ops_per_sec", "ratio", "instructions_per_op", "fastpath_instructions", "fastpath_cycles",
-           "route_share", "not_replayable")
+           "route_share", "stage_cycles", "not_replayable")
 FASTPATH_OPS = ("malloc_hit", "free_hit", "malloc_hit+free_hit")
 HOLDS, WITHIN_2X, NOT_MEASURED, NOT_REPLAYABLE = "holds", "within 2x", "not measured", "not replayable"
 POINT_TOLERANCE = 0.25  # a point value holds within +-25%
@@ -96,16 +103,17 @@ def load_claims(path=None):
 
 # ---- measurements ------------------------------------------------------------------------------
 
-def measurements_from_history(results_by_state, routes):
+def measurements_from_history(results_by_state, routes, stages=None):
     """What the history measured, indexed for the claims' tests.
 
     results_by_state: {name: result} as labdata.load_result returns them (the states' results and,
     under any name, peers.json); points are indexed by their own `variant`. routes: routes.json
-    ({state: counters}) or None. Returns {"ops": {variant: {workload: {label: median}}},
-    "instructions_per_op": same shape, "fastpath_instructions": {variant: {op: n}},
-    "fastpath_cycles": {variant: {op: n}}, "routes": {state: counters}}: numbers as C++ wrote them."""
+    ({state: counters}) or None. stages: stages.json (tools/stages.py's measure_stages()) or None.
+    Returns {"ops": {variant: {workload: {label: median}}}, "instructions_per_op": same shape,
+    "fastpath_instructions": {variant: {op: n}}, "fastpath_cycles": {variant: {op: n}},
+    "routes": {state: counters}, "stages": {state: {stage: figures}}}: numbers as C++ wrote them."""
     out = {"ops": {}, "instructions_per_op": {}, "fastpath_instructions": {}, "fastpath_cycles": {},
-           "routes": dict(routes or {})}
+           "routes": dict(routes or {}), "stages": stage_table(stages)}
     for result in results_by_state.values():
         if not result:
             continue
@@ -124,6 +132,30 @@ def measurements_from_history(results_by_state, routes):
                 if nums:
                     out[key].setdefault(variant, {}).update(nums)
     return out
+
+
+def stage_table(stages):
+    """{state: {stage: figures}} of a stages.json (None -> {}); refuses another schema."""
+    if not stages:
+        return {}
+    if not isinstance(stages, dict) or stages.get("schema") != STAGES_SCHEMA or not isinstance(stages.get("stages"), dict):
+        raise labdata.LabError("stages: not a %s document (tools/stages.py)" % STAGES_SCHEMA)
+    return stages["stages"]
+
+
+def _stage(measured, state, stage):
+    """A stage's TSC ticks per call (the median over repeats and rounds, as written)."""
+    by_state = measured.get("stages") or {}
+    if not by_state:
+        return None, "no stage measurements in this history (stages.json: tools/stages.py)"
+    figures = by_state.get(state, {}).get(stage)
+    if figures is None:
+        return None, "no stage %s of %s in stages.json" % (stage, state)
+    cycles = figures.get("cycles") or {}
+    v = cycles.get("median")
+    if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+        return None, "stage %s of %s has no median in stages.json" % (stage, state)
+    return v, None
 
 
 def _geomean(values):
@@ -214,6 +246,9 @@ def measure(test, measured):
     if metric == "route_share":
         v, why = _route_share(measured, states[0], test["route"], test.get("among", "frees"))
         return v, "fraction", why
+    if metric == "stage_cycles":
+        v, why = _stage(measured, states[0], test["stage"])
+        return v, "TSC ticks", why
     raise ValueError("unknown metric %r" % metric)
 
 
@@ -239,6 +274,8 @@ def describe_test(test):
         return "%s of %s" % (what, s[0])
     if m == "route_share":
         return "%s share of %s, %s" % (test["route"], test.get("among", "frees").replace("_", " "), s[0])
+    if m == "stage_cycles":
+        return "stage_cycles %s (stage_probe.%s)" % (test["stage"], s[0])
     return m
 
 
@@ -462,6 +499,20 @@ def load_history(listing, kind, states, aliases=None):
     return results, routes, (machines[0] if machines else None)
 
 
+def load_stages(listing, kind):
+    """stages.json of a `store list --json --series history` listing (None when absent)."""
+    for e in listing:
+        if e.get("series") == "history" and e.get("kind") == kind and e.get("name") == "stages":
+            try:
+                with open(e["path"]) as f:
+                    data = json.load(f)
+            except (OSError, ValueError) as err:
+                raise labdata.LabError("%s: cannot read the stage measurements (%s)" % (e["path"], err))
+            stage_table(data)  # refuses another schema
+            return data
+    return None
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -490,13 +541,16 @@ def main(argv=None):
         raise labdata.LabError("store list --json: expected a JSON array")
     _, aliases = labdata.fingerprints_of(args.machine, root=root)
     results, routes, machine = load_history(listing, args.kind, states, aliases)
+    stages = load_stages(listing, args.kind)
     missing = [v["name"] for v in states if v["name"] not in results]
     header = "machine %s, %s runs; states measured: %s%s%s" % (
         machine or args.machine or "(this machine)", args.kind,
         ", ".join(v["name"] for v in states if v["name"] in results) or "none",
         "; not in the store: " + ", ".join(missing) if missing else "",
         "" if "peers" in results else "; no peers.json")
-    rows = evaluate(claims, measurements_from_history(results, routes))
+    if stages is None:
+        header += "; no stages.json"
+    rows = evaluate(claims, measurements_from_history(results, routes, stages))
     sys.stdout.write(render_text(rows, header))
     for path, text in ((args.markdown, lambda: render_markdown(rows, header)), (args.html, lambda: render_html(rows, header, claims.get("contradictions"))),
                        (args.json, lambda: json.dumps({"header": header, "rows": rows}, indent=1) + "\n")):

@@ -67,7 +67,8 @@ class ClaimsFileTest(unittest.TestCase):
 
     def test_tests_name_real_states_and_metrics(self):
         units = {"ops_per_sec": {"ops/s"}, "ratio": {"x", "fraction"}, "instructions_per_op": {"instructions"},
-                 "fastpath_instructions": {"instructions"}, "fastpath_cycles": {"cycles"}, "route_share": {"fraction"}}
+                 "fastpath_instructions": {"instructions"}, "fastpath_cycles": {"cycles"}, "route_share": {"fraction"},
+                 "stage_cycles": {"cycles"}}
         for c in self.data["claims"]:
             t = c["test"]
             self.assertIn(t["metric"], claims.METRICS, c["id"])
@@ -93,6 +94,33 @@ class ClaimsFileTest(unittest.TestCase):
             if t["metric"] == "route_share":
                 self.assertTrue(t["route"].startswith("free_"), c["id"])
                 self.assertIn(t.get("among"), ("frees", "slow_frees"), c["id"])
+            if t["metric"] == "stage_cycles":
+                self.assertIn(t["stage"], claims.STAGES, c["id"])
+
+    def test_stage_claims_name_a_build_that_has_the_stage(self):
+        # A registry or classifier stage exists only in a build with that switch value (stage_probe
+        # names it after its build's registry_impl / classify_order): the state must have it.
+        v = variants.load()
+        defaults = {k: sw["values"][0] for k, sw in v["SWITCHES"].items()}
+        switches = {x["name"]: dict(defaults, **x["switches"]) for x in v["VARIANTS"]}
+        n = 0
+        for c in self.data["claims"]:
+            t = c["test"]
+            if t["metric"] != "stage_cycles":
+                continue
+            n += 1
+            sw = switches[t["states"][0]]
+            for prefix, switch in (("registry_lookup_", "registry_impl"), ("registry_c7_check_", "registry_impl"),
+                                   ("classify_", "classify_order")):
+                if t["stage"].startswith(prefix):
+                    self.assertEqual(t["stage"][len(prefix):], sw[switch], "%s: %s in a %s=%s build" % (
+                        c["id"], t["stage"], switch, sw[switch]))
+        # The per-stage claims that were not replayable before stage_probe are measured now.
+        self.assertGreaterEqual(n, 7)
+        by_id = {c["id"]: c for c in self.data["claims"]}
+        for i in ("e2.cycles.header_read", "e2.cycles.tls_push", "e2.cycles.page_boundary", "f.expected.header_read",
+                  "f.expected.tls_push", "e2.fg_registry.lookup_cycles"):
+            self.assertEqual(by_id[i]["test"]["metric"], "stage_cycles", i)
 
     def test_the_brief_is_covered(self):
         by_id = {c["id"]: c for c in self.data["claims"]}
@@ -208,6 +236,21 @@ def synthetic_history():
     return results, peers, routes
 
 
+def synthetic_stages():
+    """stages.json as tools/stages.py writes it: e3_safe (hash, header_first) and e2 (rbtree)."""
+    def st(median, instructions, chained=True):
+        c = {"median": median, "min": median / 2, "max": median * 3}
+        return {"cycles": c, "chained_cycles": dict(c) if chained else None, "calls": 1024, "instructions": instructions}
+    common = {"alignment_check": st(0.3, 3.0), "page_boundary_same_page": st(0.3, 3.0),
+              "page_boundary_mincore": st(700.0, 37.0), "header_read": st(1.5, 6.0), "tls_push": st(4.8, 6.0, False),
+              "tls_pop": st(6.0, 8.0, False)}
+    return {"schema": "hakmem-lab/stages", "version": 1, "clock": "TSC (constant-rate reference cycles, not core "
+            "cycles); no performance counters are used (x)", "tsc_mhz": 2100.0, "rounds": 3, "builds": {},
+            "stages": {"e3_safe": dict(common, registry_lookup_hash=st(2.5, 14.0), classify_header_first=st(20.0, 96.0)),
+                       "e2": dict(common, registry_lookup_rbtree=st(18.0, 79.0),
+                                  classify_registry_first=st(35.0, 165.0))}}
+
+
 class MeasureTest(unittest.TestCase):
     def setUp(self):
         results, peers, self.routes = synthetic_history()
@@ -245,6 +288,31 @@ class MeasureTest(unittest.TestCase):
                                    "among": "slow_frees"}), 500 / 520)
         self.assertEqual(me({"metric": "route_share", "states": ["e3"], "route": "free_ss_hit", "among": "frees"}), 0.0)
 
+    def test_stage_cycles(self):
+        m = claims.measurements_from_history(self.by_state, self.routes, synthetic_stages())
+        me = lambda t: claims.measure(t, m)
+        self.assertEqual(me({"metric": "stage_cycles", "states": ["e3_safe"], "stage": "header_read"}),
+                         (1.5, "TSC ticks", None))
+        self.assertEqual(me({"metric": "stage_cycles", "states": ["e2"], "stage": "registry_lookup_rbtree"})[0], 18.0)
+        # A stage of another build is not taken from the one that has it.
+        v, _, why = me({"metric": "stage_cycles", "states": ["e3_safe"], "stage": "registry_lookup_rbtree"})
+        self.assertIsNone(v)
+        self.assertIn("no stage registry_lookup_rbtree of e3_safe", why)
+        # No stages.json: not measured, and the row says where the figure would come from.
+        v, _, why = claims.measure({"metric": "stage_cycles", "states": ["e3_safe"], "stage": "header_read"}, self.m)
+        self.assertIsNone(v)
+        self.assertIn("stages.json", why)
+        # The verdict of a stage claim: 1.5 ticks against E2's 2-3 cycles.
+        rows = {r["id"]: r for r in claims.evaluate(claims.load_claims(), m)}
+        r = rows["e2.cycles.header_read"]
+        self.assertEqual((r["measured"], r["measured_unit"], r["verdict"]), (1.5, "TSC ticks", "within 2x"))
+        self.assertAlmostEqual(r["ratio"], 0.75)
+        self.assertIn("TSC", r["explanation"])
+        self.assertEqual(r["test"], "stage_cycles header_read (stage_probe.e3_safe)")
+        self.assertEqual(rows["e2.fg_registry.lookup_cycles"]["measured"], 18.0)
+        with self.assertRaises(labdata.LabError):
+            claims.measurements_from_history(self.by_state, self.routes, {"schema": "hakmem-lab/result"})
+
     def test_missing_data_says_what_is_missing(self):
         v, _, why = claims.measure({"metric": "fastpath_cycles", "states": ["system"], "op": "free_hit"}, self.m)
         self.assertIsNone(v)
@@ -267,8 +335,10 @@ class MeasureTest(unittest.TestCase):
         self.assertAlmostEqual(r["measured"], 20.8)
         self.assertEqual(r["verdict"], "off by 2.4x")
         self.assertIn("TSC", r["explanation"])
-        self.assertEqual(by["e2.cycles.header_read"]["verdict"], "not replayable")
-        self.assertTrue(by["e2.cycles.header_read"]["explanation"])
+        self.assertEqual(by["e2.fix3.branching"]["verdict"], "not replayable")
+        self.assertTrue(by["e2.fix3.branching"]["explanation"])
+        self.assertEqual(by["e2.cycles.header_read"]["verdict"], "not measured")  # no stages.json here
+        self.assertIn("stages.json", by["e2.cycles.header_read"]["explanation"])
         self.assertEqual(by["e2.e3_1.expected"]["verdict"], "not measured")
         self.assertIn("e3_1", by["e2.e3_1.expected"]["explanation"])
         self.assertIn("f7_fix1", by["f.b1.gain"]["explanation"])  # the missing state is named
@@ -341,6 +411,7 @@ class CliTest(unittest.TestCase):
             labtest.write(r, hist, commit + ".json")
         labtest.write(peers, hist, "peers.json")
         labtest.write(routes, hist, "routes.json")
+        labtest.write(synthetic_stages(), hist, "stages.json")
         labtest.write({"states": []}, hist, "summary.json")
         log = os.path.join(root, "store.log")
         os.environ["FAKE_STORE_LOG"] = log
@@ -361,6 +432,8 @@ class CliTest(unittest.TestCase):
         self.assertEqual(rows["f.measured.system.ws128"]["measured"], 80e6)  # peers.json, read as written
         self.assertAlmostEqual(rows["e2.budget.reduction"]["measured"], 5.4 / 26.8)
         self.assertEqual(rows["f.tldr.actual"]["verdict"], "not measured")
+        self.assertEqual(rows["e2.cycles.tls_push"]["measured"], 4.8)  # stages.json, read as written
+        self.assertNotIn("no stages.json", text)
         for path in (md, page):
             self.assertTrue(os.path.getsize(path) > 0)
 
@@ -371,6 +444,7 @@ class CliTest(unittest.TestCase):
         with contextlib.redirect_stdout(out):
             claims.main(["--root", root, "--kind", "quick"])
         self.assertIn("quick runs; states measured: none", out.getvalue())
+        self.assertIn("no stages.json", out.getvalue())
         self.assertNotIn(" holds ", out.getvalue())
 
 

@@ -28,6 +28,7 @@ import changepoint
 import claims
 import labdata
 import report
+import stages
 import variants as variants_mod
 
 
@@ -207,6 +208,16 @@ def main(argv=None):
         routes[v["name"]] = route_mix(v["name"], 300000 if args.quick else 2000000)
     labdata.write_atomic(path_of("routes"), json.dumps(routes, indent=1) + "\n")
 
+    # The tiny free path stage by stage (harness/stage_probe, TSC ticks and instructions), for the
+    # seeds' per-stage cycle claims; measured with the states, else reused like them.
+    stages_file = path_of("stages")
+    if todo or not os.path.exists(stages_file):
+        log("timing the free path's stages (stage_probe.%s)" % ", stage_probe.".join(stages.STAGE_BUILDS))
+        stage_data = stages.measure_and_write(stages_file)
+    else:
+        with open(stages_file) as f:
+            stage_data = json.load(f)
+
     # Gate every step of every branch against the state before it; bisect each branch between its
     # REPLAY pair on the stored measurements (gate verdicts cached per pair within this run).
     verdict_cache = {}
@@ -293,7 +304,7 @@ def main(argv=None):
         # The seeds' claims held against what was just measured (reports/claims.json).
         measured = dict(results, **({"peers": peers} if peers is not None else {}))
         claims_data = claims.load_claims()
-        rows = claims.evaluate(claims_data, claims.measurements_from_history(measured, routes))
+        rows = claims.evaluate(claims_data, claims.measurements_from_history(measured, routes, stage_data))
         print(claims.summary_line(rows))
         index = report.build_history_report(
             store, branches[0][2], results, routes, summary, out_dir, peers,

@@ -18,7 +18,7 @@ case "$1" in
       [ -e "$f" ] || continue
       name=$(basename "$f" .json)
       fp=$(basename "$(dirname "$(dirname "$(dirname "$f")")")")
-      case "$name" in routes|summary) type=other ;; *) type=result ;; esac
+      case "$name" in routes|summary|stages) type=other ;; *) type=result ;; esac
       printf '%s{"machine": "%s", "kind": "%s", "series": "history", "name": "%s", "path": "%s", "type": "%s"}' \
         "$sep" "$fp" "$kind" "$name" "$f" "$type"
       sep=", "
