@@ -15,10 +15,11 @@ import sys
 BZL = os.path.join("allocator", "variants.bzl")
 BAZELRC = os.path.join("allocator", "variants.bazelrc")
 VARIANT_STRING_H = os.path.join("allocator", "variant_string.h")
-# Branches of the history: "e" (phase7 .. e3, what tools/history.py replays, the default) and
-# "findings" (the 2025-11-09 Findings state and its fix plan, never replayed).
+# Branches of the history: "e" (phase7 .. e3, what tools/history.py replays, the default),
+# "findings" (the 2025-11-09 Findings state and its fix plan, never replayed) and "beyond" (states
+# after E3 that the seeds never had, issue 14; not replayed as history either).
 DEFAULT_BRANCH = "e"
-BRANCHES = ("e", "findings")
+BRANCHES = ("e", "findings", "beyond")
 PEERS_DOC = {
     "system": "glibc 2.36 malloc (Debian)",
     "mimalloc": "mimalloc 2.0.9 (Debian libmimalloc-dev)",
