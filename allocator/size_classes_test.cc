@@ -97,7 +97,9 @@ TEST(SizeClasses, PoolCapacityAndBatchBySize) {
     EXPECT_LE(ci.cap, 64) << c;
     EXPECT_EQ(ci.batch, ci.cap / 2) << c;
     EXPECT_TRUE(ci.cap == 4 || ci.cap == 64 || uint64_t(ci.cap) * ci.usable <= kPoolCacheBytes) << c;
-    if (c > kFirstPoolClass) EXPECT_LE(ci.cap, kClasses[c - 1].cap) << c;
+    if (c > kFirstPoolClass) {
+      EXPECT_LE(ci.cap, kClasses[c - 1].cap) << c;
+    }
   }
   EXPECT_EQ(kClasses[kFirstPoolClass].cap, 64);   // 1 KiB
   EXPECT_EQ(kClasses[kNumClasses - 1].cap, 4);    // 52 KiB
