@@ -92,6 +92,17 @@
 #define HAKMEM_FAST_OWNERSHIP_CHECK HAKMEM_OWNERSHIP_MAP
 #endif
 
+// HAKMEM_MID_FAST_PATH (0|1): 1 = beyond the seeds (x2_mid): the pool tier (1 KiB .. 52 KiB)
+//   gets Tiny's inline TLS fast paths (malloc: size -> class by one table load -> pop; free:
+//   header byte -> class -> map + stride test -> push), 24 classes four per power of two (at
+//   most 25% of a request wasted, 7 classes today), header bytes 0x40 | class, and cache
+//   capacity and refill/spill batches sized by block bytes (pool.h, size_classes.h). 0 = the
+//   seeds' pool: 7 classes (2..52 KiB), headers 0xB0 | class, every pool malloc and free on the
+//   slow path.
+#ifndef HAKMEM_MID_FAST_PATH
+#define HAKMEM_MID_FAST_PATH 0
+#endif
+
 // HAKMEM_STATS (0|1): route counters, refill/spill counts, and a per-free route trace
 //   (environment HAKMEM_FREE_ROUTE_TRACE=1). 0 compiles every counter out of the fast paths.
 #ifndef HAKMEM_STATS
@@ -149,6 +160,9 @@
     HAKMEM_FAST_OWNERSHIP_CHECK != HAKMEM_OWNERSHIP_MAP
 #error "HAKMEM_FAST_OWNERSHIP_CHECK must be NONE or MAP"
 #endif
+#if HAKMEM_MID_FAST_PATH != 0 && HAKMEM_MID_FAST_PATH != 1
+#error "HAKMEM_MID_FAST_PATH must be 0 or 1"
+#endif
 #if HAKMEM_STATS != 0 && HAKMEM_STATS != 1
 #error "HAKMEM_STATS must be 0 or 1"
 #endif
@@ -177,6 +191,7 @@ inline constexpr bool kHitCounters = HAKMEM_HIT_COUNTERS;
 inline constexpr bool kPageCheckMincore = HAKMEM_PAGE_BOUNDARY_CHECK == HAKMEM_PAGE_CHECK_MINCORE;
 inline constexpr bool kWrapperFull = HAKMEM_WRAPPER_GUARDS == HAKMEM_WRAPPER_FULL;
 inline constexpr bool kLegacyC7Branches = HAKMEM_LEGACY_C7_BRANCHES;
+inline constexpr bool kMidFastPath = HAKMEM_MID_FAST_PATH;
 inline constexpr bool kStats = HAKMEM_STATS;
 inline constexpr bool kDebug = HAKMEM_DEBUG;
 // The tiny free fast path checks the ownership map and the block stride: the release default

@@ -13,6 +13,7 @@
 #include "allocator/config.h"
 #include "allocator/ownership_map.h"
 #include "allocator/os_pages.h"
+#include "allocator/pool.h"
 #include "allocator/registry.h"
 #include "allocator/size_classes.h"
 #include "allocator/stats.h"
@@ -83,6 +84,17 @@ HAK_FAST_PATH void* MallocFast(size_t n) {
       if constexpr (kDebug) DebugMarkAllocated(p, c);
       return p;
     }
+  } else if constexpr (kMidFastPath) {
+    // mid_fast_path=on: the same pop for the pool tier, class by one table load (size_classes.h).
+    if (HAK_LIKELY(n <= kPoolMaxSize)) {
+      const int c = PoolClassOf(n);
+      void* p = CachePop(t_cache, c);
+      if (HAK_LIKELY(p != nullptr)) {
+        HAK_STAT(malloc_fast);
+        if constexpr (kDebug) DebugMarkAllocated(p, c);
+        return p;
+      }
+    }
   }
   return MallocSlow(n);
 }
@@ -122,6 +134,25 @@ HAK_FAST_PATH void FreeFastSuperSlab(void* p) {
   return FreeSlow(p);
 }
 
+// mid_fast_path=on: a free whose header byte h is not a tiny one. A pool byte names the class;
+// with the ownership check (e3_safe's), the map byte of the granule must equal it and the pointer
+// must be a slot start (pool.h: one multiply, no division), as on the tiny path. Anything else is
+// classified on the slow path.
+HAK_FAST_PATH void FreePoolFast(void* p, uint8_t h) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  const uint32_t pc = uint8_t(h - kPoolTag);
+  if (HAK_UNLIKELY(pc >= uint32_t(kNumPoolClasses))) return FreeSlow(p);
+  if constexpr (kFastOwnershipCheck) {
+    if (HAK_UNLIKELY(OwnershipGet(a) != h || !PoolIsBlockStart(a, int(pc)))) return FreeSlow(p);
+  }
+  const int c = kFirstPoolClass + int(pc);
+  if constexpr (kDebug) {
+    if (DebugIsDoubleFree(p, c)) return;
+  }
+  HAK_ROUTE(free_pool, p);
+  CacheFree(p, c, h);
+}
+
 // free_dispatch=header (Phase 7's design, E3): the byte before the pointer names the class.
 HAK_FAST_PATH void FreeFastHeader(void* p) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
@@ -143,7 +174,10 @@ HAK_FAST_PATH void FreeFastHeader(void* p) {
     if (RegistryLookup(a) != 0 && SlabOf(a)->class_idx == 7) return FreeSlow(p);
   }
   const uint8_t h = reinterpret_cast<const uint8_t*>(p)[-1];
-  if (HAK_UNLIKELY(!IsTinyHeader(h))) return FreeSlow(p);
+  if (HAK_UNLIKELY(!IsTinyHeader(h))) {
+    if constexpr (kMidFastPath) return FreePoolFast(p, h);
+    return FreeSlow(p);
+  }
   const int c = h & 0x07;
   if constexpr (kFastOwnershipCheck) {
     // Release default (e3_safe) and every debug build: the map byte of a tiny slab equals its

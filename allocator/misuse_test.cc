@@ -111,6 +111,47 @@ void FreeOfAStackAddress() {
 TEST(Misuse, StackAddressIsRefusedOnTheMainThread) { FreeOfAStackAddress(); }
 TEST(Misuse, StackAddressIsRefusedOnAnotherThread) { std::thread(FreeOfAStackAddress).join(); }
 
+// A pool block's interior pointer whose preceding byte (user data) is forged to the block's own
+// header byte: refused (mid_fast_path=on: by the fast path's stride test; off: by the classifier).
+TEST(Misuse, InteriorPoolPointerWithAForgedHeaderIsRefused) {
+  for (size_t size : {1024, 1500, 3000, 20000, 50000}) {
+    auto* p = static_cast<uint8_t*>(hak_malloc(size));
+    ASSERT_NE(p, nullptr);
+    const uint8_t forged = p[-1];
+    ASSERT_TRUE(hak::IsPoolHeader(forged)) << size;
+    for (size_t off : {size_t{16}, size_t{256}, size / 2 & ~size_t{15}}) {
+      p[off - 1] = forged;
+      const uint64_t before = hak_get_info().invalid_frees;
+      const std::string err = Stderr([&] { hak_free(p + off); });
+      EXPECT_EQ(hak_get_info().invalid_frees, before + 1) << size << " +" << off;
+      ExpectMessage(err, "not the start of a live block");
+    }
+    hak_free(p);
+    ExpectDistinctBlocks(size, 40);  // no interior pointer entered a list
+  }
+}
+
+// A pool header byte where the ownership map says something else: in a tiny block, and on the
+// stack. Neither may reach a pool list.
+TEST(Misuse, PoolHeaderByteOutsideAPoolSlabIsRefused) {
+  const uint8_t pool_byte = uint8_t(hak::kPoolTag + 2);
+  auto* t = static_cast<uint8_t*>(hak_malloc(1000));  // tiny C7
+  ASSERT_NE(t, nullptr);
+  t[31] = pool_byte;
+  uint64_t before = hak_get_info().invalid_frees;
+  std::string err = Stderr([&] { hak_free(t + 32); });
+  EXPECT_EQ(hak_get_info().invalid_frees, before + 1);
+  ExpectMessage(err, "not the start of a live block");
+  hak_free(t);
+  alignas(64) uint8_t stack[64] = {};
+  stack[31] = pool_byte;
+  before = hak_get_info().invalid_frees;
+  err = Stderr([&] { hak_free(stack + 32); });
+  EXPECT_EQ(hak_get_info().invalid_frees, before + 1);
+  ExpectMessage(err, "free of a stack address");
+  ExpectDistinctBlocks(1500, 40);
+}
+
 #if HAKMEM_DEBUG
 // Release builds do not look for double frees (the fast path has no room for it): debug only.
 TEST(Misuse, DoubleFreeOfASmallBlockIsReportedAndRefused) {

@@ -19,22 +19,33 @@ inline constexpr size_t kSuperSlabSize = size_t{1} << kSuperSlabShift;
 inline constexpr int kSlabShift = 16;  // tiny slabs: 64 KiB
 inline constexpr size_t kSlabSize = size_t{1} << kSlabShift;
 inline constexpr int kSlabsPerSuperSlab = int(kSuperSlabSize / kSlabSize);  // 32
+inline constexpr size_t kSuperSlabMetaSize = 4096;  // the SuperSlab header page; slabs start after it
 
 // ---- Header tags: the byte at ptr-1 ----
 inline constexpr uint8_t kTinyTag = 0xA0;   // 0xA0 | class (0..7)
-inline constexpr uint8_t kPoolTag = 0xB0;   // 0xB0 | pool class (0..6)
+// Pool: 0xB0 | pool class (0..6); mid_fast_path=on: 0x40 + pool class (0..23, 0x40..0x57: 24
+// classes do not fit a nibble, and 0xB0 + 16 would reach the chunk tag).
+inline constexpr uint8_t kPoolTag = kMidFastPath ? 0x40 : 0xB0;
 inline constexpr uint8_t kChunkTag = 0xC0;  // last byte of the 16-byte AllocHeader (Mid/Large)
 inline constexpr uint8_t kAlignTag = 0xD0;  // last byte of the AlignHeader of an aligned interior pointer
 inline constexpr uint8_t kTagMask = 0xF0;
 inline constexpr uint8_t kTinyTagMask = 0xF8;  // a valid tiny byte is exactly 0xA0..0xA7
 
-// ---- Classes: 0..7 tiny, 8..14 pool, one table for both tiers ----
+// ---- Classes: 0..7 tiny, then the pool (8..14; mid_fast_path=on 8..31), one table for both tiers ----
 inline constexpr int kNumTinyClasses = 8;
-inline constexpr int kNumPoolClasses = 7;
+// The seeds' pool: 7 classes, 2..52 KiB (a 2049-byte request takes a 4 KiB block: 50% waste).
+inline constexpr uint32_t kPoolSizesSeeds[] = {2048, 4096, 8192, 16384, 32768, 40960, 53248};
+// mid_fast_path=on: four classes per power of two from 1 KiB (1.25, 1.5, 1.75, 2 x 2^k), so a
+// request n takes a block of at most 1.25 n (the worst case is n = 2^k + 1); the last class is
+// capped at the pool's upper bound, 52 KiB. Every size is a multiple of 256 (PoolClassOf's table).
+inline constexpr uint32_t kPoolSizesMid[] = {1024,  1280,  1536,  1792,  2048,  2560,  3072,  3584,
+                                             4096,  5120,  6144,  7168,  8192,  10240, 12288, 14336,
+                                             16384, 20480, 24576, 28672, 32768, 40960, 49152, 53248};
+inline constexpr int kNumPoolClasses =
+    kMidFastPath ? int(sizeof kPoolSizesMid / sizeof kPoolSizesMid[0]) : int(sizeof kPoolSizesSeeds / sizeof kPoolSizesSeeds[0]);
+inline constexpr const uint32_t* kPoolSizes = kMidFastPath ? kPoolSizesMid : kPoolSizesSeeds;
 inline constexpr int kFirstPoolClass = kNumTinyClasses;
 inline constexpr int kNumClasses = kNumTinyClasses + kNumPoolClasses;
-inline constexpr uint32_t kPoolSizes[kNumPoolClasses] = {2048,  4096,  8192, 16384,
-                                                         32768, 40960, 53248};
 
 struct ClassInfo {
   uint32_t stride;       // distance between two blocks of the slab
@@ -55,28 +66,73 @@ constexpr ClassInfo MakeTiny(int c) {
   return ClassInfo{block, headerless ? block : block - 1, headerless ? 0u : 16u,
                    uint8_t(kTinyTag | c), !headerless, cap, uint16_t(cap / 4)};
 }
+// mid_fast_path=on: a pool class's thread cache holds about kPoolCacheBytes (4..64 blocks), and a
+// refill or spill moves half of that: fewer blocks for big classes (1..4 KiB: 64/32, 8 KiB: 32/16,
+// 32 KiB: 8/4, 52 KiB: 4/2). 256 KiB, not the seeds' ~128 KiB per class (16 x 2 KiB .. 4 x
+// 32 KiB): measured on medium_mixed (1025..32768 B, ws 2048), 128 KiB sent 6.4% of mallocs to a
+// refill and ran 16% slower; each refill and spill walks its blocks' links (a cache miss each).
+inline constexpr uint32_t kPoolCacheBytes = 256 * 1024;
+constexpr uint16_t MidPoolCap(uint32_t size) {
+  const uint32_t c = kPoolCacheBytes / size;
+  return uint16_t(c < 4 ? 4 : c > 64 ? 64 : c);
+}
 constexpr ClassInfo MakePool(int p) {
-  const uint16_t cap = p <= 1 ? 16 : p <= 3 ? 8 : 4;
+  const uint16_t cap = kMidFastPath ? MidPoolCap(kPoolSizes[p]) : p <= 1 ? 16 : p <= 3 ? 8 : 4;
   // Pool layout: each block has its own 16-byte prefix whose last byte is the header.
-  return ClassInfo{kPoolSizes[p] + 16, kPoolSizes[p], 16, uint8_t(kPoolTag | p), true, cap,
+  return ClassInfo{kPoolSizes[p] + 16, kPoolSizes[p], 16, uint8_t(kPoolTag + p), true, cap,
                    uint16_t(cap / 2)};
 }
 
-inline constexpr ClassInfo kClasses[kNumClasses] = {
-    MakeTiny(0), MakeTiny(1), MakeTiny(2), MakeTiny(3), MakeTiny(4), MakeTiny(5), MakeTiny(6),
-    MakeTiny(7), MakePool(0), MakePool(1), MakePool(2), MakePool(3), MakePool(4), MakePool(5),
-    MakePool(6)};
+struct ClassTable {
+  ClassInfo c[kNumClasses];
+  constexpr const ClassInfo& operator[](int i) const { return c[i]; }
+};
+constexpr ClassTable MakeClassTable() {
+  ClassTable t{};
+  for (int i = 0; i < kNumClasses; ++i) t.c[i] = i < kNumTinyClasses ? MakeTiny(i) : MakePool(i - kNumTinyClasses);
+  return t;
+}
+inline constexpr ClassTable kClasses = MakeClassTable();
+static_assert(sizeof(ClassInfo) == 20, "ClassInfo: 3 x u32, u8, bool, 2 x u16");
 
 inline constexpr size_t kTinyMaxSize = kClasses[kNumTinyClasses - 1].usable;  // 1023 (1024 in Phase 7)
 inline constexpr size_t kPoolMaxSize = kPoolSizes[kNumPoolClasses - 1];       // 52 KiB
 inline constexpr size_t kMidMaxSize = size_t{2} << 20;                          // 2 MiB
 inline constexpr size_t kAllocHeaderSize = 16;
 
-// Pool class of a request; requires kTinyMaxSize < n <= kPoolMaxSize. Returns 8..14.
-inline int PoolClassOf(size_t n) {
-  int p = 0;
-  while (kPoolSizes[p] < n) ++p;
-  return kFirstPoolClass + p;
+// mid_fast_path=on: pool class by (n - 1) >> 8 (every class size is a multiple of 256), one
+// byte-table load like Tiny's (208 entries).
+struct PoolClassTable {
+  uint8_t by_256[kPoolSizesMid[sizeof kPoolSizesMid / sizeof kPoolSizesMid[0] - 1] / 256];
+};
+constexpr PoolClassTable MakePoolClassTable() {
+  PoolClassTable t{};
+  for (uint32_t i = 0; i < sizeof t.by_256; ++i) {
+    int p = 0;
+    while (kPoolSizesMid[p] < (i + 1) * 256) ++p;
+    t.by_256[i] = uint8_t(p);
+  }
+  return t;
+}
+inline constexpr PoolClassTable kPoolClassTable = MakePoolClassTable();
+constexpr bool PoolSizesMidAre256Multiples() {
+  for (uint32_t s : kPoolSizesMid) {
+    if (s % 256 != 0) return false;
+  }
+  return true;
+}
+static_assert(PoolSizesMidAre256Multiples(), "PoolClassOf's table indexes by 256-byte steps");
+
+// Pool class of a request; requires kTinyMaxSize < n <= kPoolMaxSize. Returns
+// kFirstPoolClass .. kNumClasses - 1.
+HAK_FAST_PATH int PoolClassOf(size_t n) {
+  if constexpr (kMidFastPath) {
+    return kFirstPoolClass + kPoolClassTable.by_256[(n - 1) >> 8];
+  } else {
+    int p = 0;
+    while (kPoolSizes[p] < n) ++p;
+    return kFirstPoolClass + p;
+  }
 }
 
 // Tiers are told apart by comparing a size with these bounds: n <= kTinyMaxSize is Tiny,
@@ -85,12 +141,19 @@ inline int PoolClassOf(size_t n) {
 
 // Header byte <-> class.
 constexpr bool IsTinyHeader(uint8_t h) { return (h & kTinyTagMask) == kTinyTag; }
-constexpr bool IsPoolHeader(uint8_t h) {
-  return (h & kTagMask) == kPoolTag && (h & 0x0F) < kNumPoolClasses;
-}
+constexpr bool IsPoolHeader(uint8_t h) { return uint8_t(h - kPoolTag) < kNumPoolClasses; }
 constexpr int ClassOfHeader(uint8_t h) {  // -1 when h is neither a tiny nor a pool header
-  return IsTinyHeader(h) ? (h & 0x07) : IsPoolHeader(h) ? kFirstPoolClass + (h & 0x0F) : -1;
+  return IsTinyHeader(h) ? (h & 0x07) : IsPoolHeader(h) ? kFirstPoolClass + uint8_t(h - kPoolTag) : -1;
 }
+// No pool header byte is a tiny one, a chunk/align tag or the map's "ours, free" byte (0x01).
+constexpr bool PoolHeadersAreDistinct() {
+  for (int p = 0; p < kNumPoolClasses; ++p) {
+    const uint8_t h = uint8_t(kPoolTag + p);
+    if (IsTinyHeader(h) || h == kChunkTag || h == kAlignTag || h <= 0x01) return false;
+  }
+  return true;
+}
+static_assert(PoolHeadersAreDistinct(), "pool header bytes must not collide with any other tag");
 
 }  // namespace hak
 

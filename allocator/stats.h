@@ -20,7 +20,7 @@ namespace hak {
   X(free_aligned)     /* free of an aligned interior pointer */                      \
   X(free_foreign)     /* pointer we do not own: handed to glibc or dropped */        \
   X(free_invalid)     /* ours but not a block start: refused */                      \
-  X(malloc_fast)      /* tiny malloc served by a TLS pop */                          \
+  X(malloc_fast)      /* tiny (mid_fast_path: and pool) malloc served by a TLS pop */\
   X(malloc_slow)      /* any malloc that took the slow path */                       \
   X(refill)           /* TLS list refills from a slab */                             \
   X(spill)            /* TLS list spills to slabs */

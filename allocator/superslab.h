@@ -43,7 +43,6 @@ static_assert(sizeof(SlabMeta) == 64, "SlabMeta must stay one cache line");
 
 enum SuperSlabKind : uint32_t { kKindTiny = 1, kKindPool = 2 };
 inline constexpr uint64_t kSuperSlabMagic = 0x48414b4d454d5353ull;  // "HAKMEMSS"
-inline constexpr size_t kSuperSlabMetaSize = 4096;
 
 struct alignas(64) SuperSlab {
   uint64_t magic;

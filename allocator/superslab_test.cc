@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "allocator/ownership_map.h"
+#include "allocator/pool.h"
 #include "allocator/registry.h"
 
 namespace hak {
@@ -52,6 +53,16 @@ TEST_P(SlabCarving, EveryBlockAlignedHeadedAndDistinct) {
       ASSERT_NE(a % kPageSize, 0u) << "header classes never hand out page-aligned pointers";
       ASSERT_EQ(reinterpret_cast<uint8_t*>(a)[-1], ci.header);
     }
+    if (cls >= kFirstPoolClass) {  // the free fast path's test (mid_fast_path) agrees with the slab
+      const int pc = cls - kFirstPoolClass;
+      ASSERT_TRUE(PoolIsBlockStart(a, pc));
+      for (uintptr_t d : {uintptr_t{1}, uintptr_t{16}, uintptr_t{ci.stride / 2}, uintptr_t{ci.usable}}) {
+        ASSERT_EQ(PoolIsBlockStart(a + d, pc), SlabIsBlockStart(s, a + d)) << d;
+      }
+    }
+  }
+  if (cls >= kFirstPoolClass) {
+    EXPECT_EQ(s->capacity, PoolSlabCapacity(cls - kFirstPoolClass));
   }
   // Blocks do not overlap: write every usable byte, then the headers must still be intact.
   for (void* p : blocks) memset(p, 0x5A, ci.usable);

@@ -137,6 +137,14 @@
 #else
 #error "HAKMEM_FAST_PATH_CHECKS has a value variants.bzl does not list"
 #endif
+// mid_fast_path
+#if HAKMEM_MID_FAST_PATH == 0
+#define HAK_VS_MID_FAST_PATH "mid_fast_path=off"
+#elif HAKMEM_MID_FAST_PATH == 1
+#define HAK_VS_MID_FAST_PATH "mid_fast_path=on"
+#else
+#error "HAKMEM_MID_FAST_PATH has a value variants.bzl does not list"
+#endif
 // hit_counters
 #if HAKMEM_HIT_COUNTERS == 0
 #define HAK_VS_HIT_COUNTERS "hit_counters=off"
@@ -159,6 +167,7 @@ inline constexpr const char kVariantString[] =
     HAK_VS_FAST_OWNERSHIP_CHECK ","
     HAK_VS_STATS ","
     HAK_VS_FAST_PATH_CHECKS ","
+    HAK_VS_MID_FAST_PATH ","
     HAK_VS_HIT_COUNTERS;
 }  // namespace hak
 

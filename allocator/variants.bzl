@@ -74,6 +74,12 @@ SWITCHES = {
         "macro": "HAKMEM_FAST_PATH_CHECKS",
         "macro_values": {"off": "0", "on": "1"},
     },
+    "mid_fast_path": {
+        "doc": "on (beyond the seeds): the pool tier (1-52 KiB) gets Tiny's inline TLS fast paths (size -> class by one table load -> pop; header byte -> class -> map + stride test -> push), 24 classes four per power of two (at most 25% of a request wasted), header bytes 0x40 + class, cache capacity and refill/spill batches by block bytes; off: the seeds' 7 pool classes (2..52 KiB), every pool malloc and free on the slow path",
+        "values": ["off", "on"],
+        "macro": "HAKMEM_MID_FAST_PATH",
+        "macro_values": {"off": "0", "on": "1"},
+    },
     "hit_counters": {
         "doc": "on: the Findings' hit counters in release builds, per-thread per-class malloc and free hit counts incremented on the tiny fast paths",
         "values": ["off", "on"],
@@ -155,6 +161,16 @@ VARIANTS = [
         "title": "E3 + ownership map and stride test on the tiny free fast path: the release default build (not in the seeds)",
         "switches": {},
         "history": False,
+    },
+    {
+        "name": "x2_mid",
+        "commit": "lab",
+        "date": "2026-12-01",
+        "title": "A fast medium tier: inline TLS fast paths for the pool classes, four classes per power of two (<= 25% waste), batches by block size",
+        "switches": {"mid_fast_path": "on"},
+        "branch": "beyond",
+        "history": False,
+        "notes": "beyond the seeds: e3_safe with mid_fast_path=on. HAKMEM's pool tier took every malloc and free of 1-52 KiB through the slow path (MallocSlow's class loop, FreeSlow's classifier with a division); here a pool malloc is one table load and a pop, a pool free a header byte, the ownership map byte and a multiply-based stride test, then a push. Classes 1, 1.25, 1.5, 1.75, 2 KiB, ... 32, 40, 48, 52 KiB replace 2, 4, 8, 16, 32, 40, 52 KiB; pool header bytes move to 0x40 + class (24 classes do not fit 0xB0's nibble).",
     },
     {
         "name": "f7_broken",

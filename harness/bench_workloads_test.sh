@@ -4,7 +4,7 @@
 # p99 >= p50 > 0, a live set's pages really resident), "tiers" is there for hakmem and absent for
 # a peer, --seconds sizes a sample by time, and bad arguments exit 2 with one line on stderr.
 set -uo pipefail
-mem="$1" mt="$2" mem_sys="$3" mt_sys="$4" rm="$5"
+mem="$1" mt="$2" mem_sys="$3" mt_sys="$4" rm="$5" mm="$6" mm_sys="$7"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 passed=0 failed=0
 
@@ -31,7 +31,7 @@ except Exception as e:
     print("last line is not JSON: %s" % e); sys.exit(0)
 common = ["workload", "allocator", "variant", "owns_malloc", "ops", "seconds", "ops_per_sec",
           "peak_rss_kb", "rss_after_free_kb", "compiler"]
-if r.get("workload") == "random_mixed":  # its count is `cycles`
+if r.get("workload") in ("random_mixed", "medium_mixed"):  # its count is `cycles`
     common.remove("ops"); r["ops"] = r.get("cycles")
 missing = [k for k in common if k not in r]
 if missing:
@@ -118,6 +118,23 @@ check "mt_prodcons.seconds" yes "0.05 <= r['seconds'] < 5" "${mt_fields[@]}" \
 # ---- bench_random_mixed keeps its record and gains tiers ----
 check "random_mixed.e3_safe" yes "r['workload'] == 'random_mixed'" "r['cycles'] == 20000 and r['ws'] == 64" \
   "r['min_size'] == 16 and r['max_size'] == 70000" -- "$rm" 20000 64 1 16 70000 --json --expect hakmem
+
+# ---- bench_medium_mixed: sizes uniform in [min, max] (mean request in the record), both allocators ----
+check "medium_mixed.x2_mid" yes "r['workload'] == 'medium_mixed'" "r['cycles'] == 20000 and r['ws'] == 64" \
+  "r['min_size'] == 1025 and r['max_size'] == 32768" "16896 * 0.97 <= r['mean_request'] <= 16896 * 1.03" \
+  "'mid_fast_path=on' in r['variant']" -- "$mm" 20000 64 1 --json --expect hakmem
+check "medium_mixed.system" no "r['workload'] == 'medium_mixed'" "4000 * 0.97 <= r['mean_request'] <= 4000 * 1.03" \
+  -- "$mm_sys" 20000 64 1 2000 6000 --json --expect system
+# bench_random_mixed's convention: exit 2, the reason on stderr's first line, then the usage.
+for args in "5000 4000:min_size must not exceed max_size" "0 99999999999:max_size - min_size must fit"; do
+  "$mm" 1000 64 1 ${args%%:*} >"$tmp/mmu.out" 2>"$tmp/mmu.err"
+  code=$?
+  if [ "$code" = 2 ] && [ ! -s "$tmp/mmu.out" ] && head -1 "$tmp/mmu.err" | grep -q "^bench_medium_mixed: ${args#*:}"; then
+    ok "medium_usage ${args%%:*}: exit 2"
+  else
+    bad "medium_usage ${args%%:*}: exit $code: $(head -1 "$tmp/mmu.err")"
+  fi
+done
 
 # ---- refused before measuring ----
 "$mem_sys" liveset --mib 1 --json --expect hakmem >"$tmp/expect.out" 2>"$tmp/expect.err"

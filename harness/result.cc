@@ -45,7 +45,7 @@ std::string Point::ParamString() const {
 std::string PointLabel(const std::string& workload, const std::map<std::string, double>& params) {
   auto num = [&](const char* k) { return ExactNumber(params.at(k)); };
   if (workload == "size_sweep" && params.count("min_size")) return "size=" + num("min_size");
-  if (workload == "random_mixed" && params.count("ws")) return "ws=" + num("ws");
+  if ((workload == "random_mixed" || workload == "medium_mixed") && params.count("ws")) return "ws=" + num("ws");
   if (workload.rfind("mt_", 0) == 0 && params.count("threads")) return "threads=" + num("threads");
   if (params.count("arg")) return "arg=" + num("arg");
   Point p;
@@ -55,6 +55,7 @@ std::string PointLabel(const std::string& workload, const std::map<std::string, 
 
 std::string ProgramOf(const std::string& workload) {
   if (workload == "gbench") return "alloc_benchmark";
+  if (workload == "medium_mixed") return "bench_medium_mixed";
   if (workload.rfind("mem_", 0) == 0) return "bench_mem";
   return workload.rfind("mt_", 0) == 0 ? "bench_mt" : "bench_random_mixed";
 }

@@ -153,6 +153,7 @@ std::string GuessRunKind(const json& result) {
       if (v == f) full = true;
     };
     if (w == "random_mixed") vote(num("cycles"), 1e6, 1e7);
+    if (w == "medium_mixed") vote(num("cycles"), 5e5, 2e6);
     if (w == "size_sweep" && num("min_size") > 0 && num("min_size") <= 65536) vote(num("cycles"), 5e5, 2e6);
     if (w == "mt_larson") vote(num("ops"), 2e6, 2e7);
     if (w == "mt_prodcons" || w == "mt_churn") vote(num("ops"), 4e5, 4e6);
@@ -170,14 +171,18 @@ std::string GuessVerdictKind(const json& verdict) {
       "size_sweep size=127", "size_sweep size=128", "size_sweep size=255", "size_sweep size=256",
       "size_sweep size=511", "size_sweep size=512", "size_sweep size=1024", "size_sweep size=2048",
       "size_sweep size=16384", "size_sweep size=53248", "size_sweep size=262144", "size_sweep size=1048576",
-      "size_sweep size=2097152", "mem_liveset mib=64 rounds=3", "mem_thread_churn threads=200"};
+      "size_sweep size=2097152", "mem_liveset mib=64 rounds=3", "mem_thread_churn threads=200",
+      "medium_mixed ws=512"};
   auto it = verdict.find("points");
   if (it == verdict.end() || !it->is_array()) return "";
   bool grid = false;
   for (const auto& p : *it) {
     const std::string name = p.is_object() ? JsonStr(p, "point") : "";
     if (full_only.count(name)) return "full";
-    if (name.rfind("random_mixed ", 0) == 0 || name.rfind("size_sweep ", 0) == 0) grid = true;
+    if (name.rfind("random_mixed ", 0) == 0 || name.rfind("size_sweep ", 0) == 0 ||
+        name.rfind("medium_mixed ", 0) == 0) {
+      grid = true;
+    }
   }
   return grid ? "quick" : "";
 }

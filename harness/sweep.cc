@@ -89,7 +89,7 @@ using lab::ProgramOf;
 
 // Workloads whose instructions/op callgrind can count exactly (one thread, a fixed loop).
 bool HasInstructions(const std::string& workload) {
-  return workload == "random_mixed" || workload == "size_sweep";
+  return workload == "random_mixed" || workload == "size_sweep" || workload == "medium_mixed";
 }
 
 std::vector<std::string> BenchArgs(const std::string& harness_dir, const std::string& variant,

@@ -69,5 +69,22 @@ for row, p in zip(rows, r["points"]):
     assert abs(float(row["median"]) - p["median"]) <= 1e-9 * p["median"]
 ' "$tmp/r.csv" "$tmp/r.json"
 
+# medium_mixed: the quick grid is ws 128 and 2048 at 5e5 cycles, sizes 1025..32768, one point per
+# variant, each record the medium program's (mean request in its range), labels ws=N.
+"$sweep" --variants x2_mid,system --workloads medium_mixed --quick --rounds 1 --out "$tmp/m.json" \
+  >"$tmp/mo" 2>"$tmp/me"
+check "medium_mixed: exit 0" test $? = 0
+check "medium_mixed: quick grid, both variants" /usr/bin/python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+pts = r["points"]
+assert sorted((p["variant"], p["label"]) for p in pts) == [
+    ("system", "ws=128"), ("system", "ws=2048"), ("x2_mid", "ws=128"), ("x2_mid", "ws=2048")], pts
+for p in pts:
+    assert p["workload"] == "medium_mixed", p
+    assert p["params"]["cycles"] == 5e5 and p["params"]["min_size"] == 1025 and p["params"]["max_size"] == 32768, p
+    assert p["median"] > 0, p
+' "$tmp/m.json"
+
 echo "$passed passed, $fail failed"
 [ "$fail" = 0 ]

@@ -31,8 +31,9 @@ constexpr const char* kUsage = R"(usage: sweep [options]
                       checked to be served by LIB (other:<its soname>); path, soname and sha256
                       of LIB are recorded. Repeatable. NAME may also be placed in --variants.
   --workloads LIST    random_mixed,size_sweep,mt_prodcons,mt_larson,mt_churn,mem_liveset,
-                      mem_prodcons_long,mem_thread_churn,gbench (default all;
-                      gbench: Google Benchmark micro-benchmarks, one point per benchmark)
+                      mem_prodcons_long,mem_thread_churn,gbench,medium_mixed (default all;
+                      gbench: Google Benchmark micro-benchmarks, one point per benchmark;
+                      medium_mixed: random_mixed's loop, sizes uniform in 1025..32768)
   --rounds N          interleaved rounds, one sample per variant per point each (default 5)
   --quick             smoke-sized grid for CI (fewer points, short runs, 3 rounds)
   --instructions      also measure instructions/op once per variant and point (callgrind)
@@ -184,6 +185,14 @@ std::vector<GridPoint> Grid(const Options& o) {
       const std::vector<int> wss = o.quick ? std::vector<int>{128, 1024} : std::vector<int>{128, 256, 512, 1024};
       for (int ws : wss) {
         g.push_back({w, {{"cycles", cycles}, {"ws", ws}, {"seed", 1234567}, {"min_size", 16}, {"max_size", 1039}}});
+      }
+    } else if (w == "medium_mixed") {
+      // The pool tier: sizes uniform in 1025..32768 (a live set of ~ws/2 blocks of ~16.5 KiB on
+      // average: 1, 4 and 16 MiB), every page of a block written.
+      const double cycles = o.quick ? 5e5 : 2e6;
+      const std::vector<int> wss = o.quick ? std::vector<int>{128, 2048} : std::vector<int>{128, 512, 2048};
+      for (int ws : wss) {
+        g.push_back({w, {{"cycles", cycles}, {"ws", ws}, {"seed", 1234567}, {"min_size", 1025}, {"max_size", 32768}}});
       }
     } else if (w == "gbench") {
       // One run of alloc_benchmark per variant and round; it expands into one point per benchmark.

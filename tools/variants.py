@@ -15,10 +15,11 @@ import sys
 BZL = os.path.join("allocator", "variants.bzl")
 BAZELRC = os.path.join("allocator", "variants.bazelrc")
 VARIANT_STRING_H = os.path.join("allocator", "variant_string.h")
-# Branches of the history: "e" (phase7 .. e3, the default) and "findings" (the 2025-11-09
-# Findings state and its fix plan). Which of them tools/history.py replays: REPLAY in variants.bzl.
+# Branches of the history: "e" (phase7 .. e3, the default), "findings" (the 2025-11-09 Findings
+# state and its fix plan) and "beyond" (states after E3 the seeds never had, issue 14). Which of
+# them tools/history.py replays: REPLAY in variants.bzl.
 DEFAULT_BRANCH = "e"
-BRANCHES = ("e", "findings")
+BRANCHES = ("e", "findings", "beyond")
 PEERS_DOC = {
     "system": "glibc 2.36 malloc (Debian)",
     "mimalloc": "mimalloc 2.0.9 (Debian libmimalloc-dev)",

@@ -93,6 +93,18 @@ class VariantsTest(unittest.TestCase):
         with self.assertRaises(SystemExit):
             variants.validate(bad, "test")
 
+    def test_beyond_branch_states(self):
+        # States after E3 (issue 14): never history, each says so in its notes, and each sets
+        # only switches the seeds never had (every history state still means what it meant).
+        beyond = [v for v in self.data["VARIANTS"] if variants.branch(v) == "beyond"]
+        self.assertIn("x2_mid", [v["name"] for v in beyond])
+        for v in beyond:
+            self.assertFalse(v.get("history", True), v["name"])
+            self.assertTrue(v.get("notes", "").startswith("beyond the seeds"), v["name"])
+        x2 = [v for v in beyond if v["name"] == "x2_mid"][0]
+        self.assertEqual(x2["switches"], {"mid_fast_path": "on"})
+        self.assertEqual(self.data["SWITCHES"]["mid_fast_path"]["values"][0], "off")
+
     def test_shipped_build_is_the_one_config_without_switches(self):
         self.assertEqual(variants.shipped(self.data), "e3_safe")
         e3_safe = [v for v in self.data["VARIANTS"] if v["name"] == "e3_safe"][0]
