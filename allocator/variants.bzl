@@ -80,6 +80,12 @@ SWITCHES = {
         "macro": "HAKMEM_HIT_COUNTERS",
         "macro_values": {"off": "0", "on": "1"},
     },
+    "large_cache": {
+        "doc": "on (beyond the seeds): freed Large chunks (> 2 MiB) kept mapped in a bounded cache (16 chunks, 64 MiB, never more than the Large bytes in use, 256-operation decay) and reused by size, resized with mremap; realloc of a Mid/Large chunk resizes it with mremap instead of malloc+copy+free; off: every Large chunk is a fresh mmap and munmap (HAKMEM's design)",
+        "values": ["off", "on"],
+        "macro": "HAKMEM_LARGE_CACHE",
+        "macro_values": {"off": "0", "on": "1"},
+    },
 }
 
 # Which allocator the harness links: hakmem (this tree, with the switches above) or a peer.
@@ -87,7 +93,8 @@ IMPLS = ["hakmem", "system", "mimalloc", "jemalloc", "tcmalloc"]
 
 # The history, in order. `branch` (default "e"): "e" is the linear history phase7 .. e3 that
 # tools/history.py replays; "findings" is the 2025-11-09 Findings document and its three-step fix
-# plan, a side branch off phase7 (not replayed: "history": False). `notes`: fidelity choices.
+# plan, a side branch off phase7 (not replayed: "history": False); "beyond" holds states past
+# E3 that are not in the seeds (issue 14, not replayed). `notes`: fidelity choices.
 # `switches` lists only values that differ from the defaults (the
 # release build, e3_safe). Every history state trusts the header alone (fast_ownership_check=none).
 VARIANTS = [
@@ -154,6 +161,16 @@ VARIANTS = [
         "title": "E3 + ownership map and stride test on the tiny free fast path: the release default build (not in the seeds)",
         "switches": {},
         "history": False,
+    },
+    {
+        "name": "x3_large",
+        "commit": "lab",
+        "date": "2026-12-01",
+        "title": "Large blocks reused: a bounded cache of freed Large mappings, mremap for realloc of Mid/Large chunks (not in the seeds)",
+        "switches": {"large_cache": "on"},
+        "branch": "beyond",
+        "history": False,
+        "notes": "beyond the seeds: issue 14's 'Large blocks reused'. A freed Large chunk stays mapped (pages resident) in a cache of at most 16 chunks and 64 MiB that never holds more bytes than the Large chunks in use, so freeing every Large block returns them all to the OS; an entry not reused within 256 Large operations is unmapped. A Large malloc takes the cached chunk closest in size and fits it with mremap (shrink in place; grow in place or moved onto a fresh 64 KiB-aligned reservation). realloc of a Mid or Large chunk resizes it with mremap (no copy). Policy: allocator/mid_large.h.",
     },
     {
         "name": "f7_broken",
