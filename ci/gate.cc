@@ -53,7 +53,8 @@ constexpr const char* kUsage = R"(usage:
        built and each one's sha256 (//tools:backfill uses it to spot byte-identical builds)
 options:
   --workloads LIST     what the sweep measures (default: the PR grid, random_mixed,size_sweep,
-                       mt_prodcons,mt_larson,mt_churn,mem_liveset,mem_prodcons_long,mem_thread_churn)
+                       mt_prodcons,mt_larson,mt_churn,mem_liveset,mem_prodcons_long,mem_thread_churn,
+                       mem_large_churn,mem_realloc_grow)
   --quick              CI-sized grid
   --no-timing          judge instructions/op, memory and fast-path budgets only
   --budget-seconds N   while points are inconclusive, measure more rounds up to N seconds (300)
@@ -80,7 +81,8 @@ Exit status: 0 pass, 1 regression, 2 bad input or failed run, 130 interrupted.)"
 std::string Runfiles(const char* argv0) { return lab::RunfilesDir(argv0); }
 
 const char* const kPrGrid =
-    "random_mixed,size_sweep,mt_prodcons,mt_larson,mt_churn,mem_liveset,mem_prodcons_long,mem_thread_churn";
+    "random_mixed,size_sweep,mt_prodcons,mt_larson,mt_churn,mem_liveset,mem_prodcons_long,mem_thread_churn"
+    ",mem_large_churn,mem_realloc_grow";
 
 struct Options {
   std::string base_rev, head_rev;
