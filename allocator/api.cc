@@ -59,6 +59,12 @@ HAK_EXPORT void* hak_realloc(void* p, size_t n) {
   }
   // In place while the block still fits and is not more than twice what is needed.
   if (have != 0 && n <= have && n >= have / 2) return p;
+  if constexpr (kLargeCache) {
+    // A Mid/Large chunk staying above the pool tier is resized by mremap: no copy.
+    if (have > kPoolMaxSize && n > kPoolMaxSize && Classify(reinterpret_cast<uintptr_t>(p)).kind == Route::kChunk) {
+      if (void* q = ChunkRealloc(p, n)) return q;
+    }
+  }
   void* q = hak_malloc(n);
   if (q == nullptr) return nullptr;  // p is left untouched, as C requires
   if (have != 0) {

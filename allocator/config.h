@@ -103,6 +103,14 @@
 #define HAKMEM_MID_FAST_PATH 0
 #endif
 
+// HAKMEM_LARGE_CACHE (0|1): 1 = beyond the seeds (issue 14, state x3_large): freed Large chunks
+//   stay mapped in a bounded cache and are reused, resized with mremap; realloc of a Mid/Large
+//   chunk resizes it with mremap instead of malloc+copy+free. The policy (caps, decay, fitting):
+//   mid_large.h. 0 = HAKMEM's design: every Large chunk is a fresh mmap and a munmap.
+#ifndef HAKMEM_LARGE_CACHE
+#define HAKMEM_LARGE_CACHE 0
+#endif
+
 // HAKMEM_STATS (0|1): route counters, refill/spill counts, and a per-free route trace
 //   (environment HAKMEM_FREE_ROUTE_TRACE=1). 0 compiles every counter out of the fast paths.
 #ifndef HAKMEM_STATS
@@ -166,6 +174,9 @@
 #if HAKMEM_STATS != 0 && HAKMEM_STATS != 1
 #error "HAKMEM_STATS must be 0 or 1"
 #endif
+#if HAKMEM_LARGE_CACHE != 0 && HAKMEM_LARGE_CACHE != 1
+#error "HAKMEM_LARGE_CACHE must be 0 or 1"
+#endif
 // Exclusive combinations.
 #if HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_HEADER && HAKMEM_FREE_FAST_REGISTRY_CHECK
 #error "free_dispatch=superslab already looks up every free; free_fast_registry_check is meaningless"
@@ -193,6 +204,8 @@ inline constexpr bool kWrapperFull = HAKMEM_WRAPPER_GUARDS == HAKMEM_WRAPPER_FUL
 inline constexpr bool kLegacyC7Branches = HAKMEM_LEGACY_C7_BRANCHES;
 inline constexpr bool kMidFastPath = HAKMEM_MID_FAST_PATH;
 inline constexpr bool kStats = HAKMEM_STATS;
+// large_cache=on: the Large chunk cache and mremap for Mid/Large realloc (mid_large.h).
+inline constexpr bool kLargeCache = HAKMEM_LARGE_CACHE;
 inline constexpr bool kDebug = HAKMEM_DEBUG;
 // The tiny free fast path checks the ownership map and the block stride: the release default
 // (fast_ownership_check=map) and every debug build.

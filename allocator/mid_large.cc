@@ -1,4 +1,5 @@
-// mid_large.cc — layer 3: Mid/Large chunks from mmap, the Mid chunk cache, their counters and fork lock.
+// mid_large.cc — layer 3: Mid/Large chunks from mmap, the Mid chunk cache, the Large chunk cache
+// and mremap resizing (large_cache=on; policy in mid_large.h), their counters and fork lock.
 #include "allocator/mid_large.h"
 
 #include <errno.h>
@@ -17,10 +18,160 @@ void* g_cache[kMidMaxGranules + 1];
 size_t g_cached_bytes = 0;
 uint64_t g_live_chunks = 0;
 
+// The Large cache (large_cache=on): unordered entries, each stamped with the clock at its free.
+// It holds every chunk above kLargeCacheMinBytes (the bigger Mid chunks too); smaller Mid chunks
+// keep their exact-size lists.
+struct LargeEntry {
+  AllocHeader* chunk;
+  size_t bytes;
+  uint64_t stamp;
+};
+LargeEntry g_large[kLargeCacheMaxCount];
+int g_large_count = 0;
+size_t g_large_cached_bytes = 0;
+size_t g_large_live_bytes = 0;  // bytes of the cacheable chunks in use (the proportional cap)
+uint64_t g_large_clock = 0;     // ticks at every Large malloc and free
+
+// Chunks taken out of the cache under the lock, unmapped after it.
+struct Victims {
+  AllocHeader* chunk[kLargeCacheMaxCount + 1];
+  size_t bytes[kLargeCacheMaxCount + 1];
+  int n = 0;
+  void Add(AllocHeader* c, size_t b) {
+    chunk[n] = c;
+    bytes[n] = b;
+    ++n;
+  }
+};
+
 AllocHeader* HeaderOf(const void* p) {
   return reinterpret_cast<AllocHeader*>(const_cast<char*>(static_cast<const char*>(p)) -
                                         kAllocHeaderSize);
 }
+
+void Release(AllocHeader* h, size_t bytes) {
+  OwnershipSet(reinterpret_cast<uintptr_t>(h), bytes, 0);  // before: another thread may map here next
+  OsUnmap(h, bytes);
+}
+
+void ReleaseAll(const Victims& v) {
+  for (int i = 0; i < v.n; ++i) Release(v.chunk[i], v.bytes[i]);
+}
+
+// Under g_lock. Removes entry i (order is not kept).
+void LargeRemove(int i, Victims* v) {
+  if (v != nullptr) v->Add(g_large[i].chunk, g_large[i].bytes);
+  g_large_cached_bytes -= g_large[i].bytes;
+  g_large[i] = g_large[--g_large_count];
+}
+
+// Under g_lock: the decay rule, then the caps (oldest first).
+void LargeEnforce(Victims* v) {
+  for (int i = g_large_count - 1; i >= 0; --i) {
+    if (g_large_clock - g_large[i].stamp > kLargeCacheDecayOps) LargeRemove(i, v);
+  }
+  const size_t cap = g_large_live_bytes < kLargeCacheMaxBytes ? g_large_live_bytes : kLargeCacheMaxBytes;
+  while (g_large_count > 0 && (g_large_cached_bytes > cap || g_large_count > kLargeCacheMaxCount)) {
+    int oldest = 0;
+    for (int i = 1; i < g_large_count; ++i) {
+      if (g_large[i].stamp < g_large[oldest].stamp) oldest = i;
+    }
+    LargeRemove(oldest, v);
+  }
+}
+
+// Resizes chunk h of old_b bytes to new_b bytes (granule multiples) with mremap, keeping its pages
+// and its ownership map bytes consistent. A growth that cannot happen in place moves the chunk
+// and makes it *new_b_out = move_b >= new_b bytes (room for later growth: untouched pages cost
+// no memory). Returns its new start, or nullptr with h unchanged.
+AllocHeader* RemapChunk(AllocHeader* h, size_t old_b, size_t new_b, size_t move_b, size_t* new_b_out) {
+  *new_b_out = new_b;
+  const uintptr_t a = reinterpret_cast<uintptr_t>(h);
+  if (new_b == old_b) return h;
+  if (new_b < old_b) {  // shrink in place: the tail is unmarked first, as in Release
+    OwnershipSet(a + new_b, old_b - new_b, 0);
+    if (OsRemap(h, old_b, new_b, nullptr)) return h;
+    OwnershipSet(a + new_b, old_b - new_b, kChunkTag);  // its leaves exist: cannot fail
+    return nullptr;
+  }
+  if (OsRemap(h, old_b, new_b, nullptr)) {  // grown in place: the new granules are ours now
+    if (OwnershipSet(a + old_b, new_b - old_b, kChunkTag)) return h;
+    OwnershipSet(a + old_b, new_b - old_b, 0);
+    OsRemap(h, new_b, old_b, nullptr);
+    return nullptr;
+  }
+  // Moved: onto an aligned reservation (mremap's own MAYMOVE would only be page aligned).
+  new_b = move_b;
+  void* dest = OsMapAligned(new_b, kGranule);
+  if (dest == nullptr) return nullptr;
+  const uintptr_t d = reinterpret_cast<uintptr_t>(dest);
+  if (!OwnershipSet(d, new_b, kChunkTag)) {
+    Release(static_cast<AllocHeader*>(dest), new_b);
+    return nullptr;
+  }
+  OwnershipSet(a, old_b, 0);  // the old range is unmapped by the move: unmark it before
+  if (!OsRemap(h, old_b, new_b, dest)) {
+    OwnershipSet(a, old_b, kChunkTag);
+    Release(static_cast<AllocHeader*>(dest), new_b);
+    return nullptr;
+  }
+  *new_b_out = new_b;
+  return static_cast<AllocHeader*>(dest);
+}
+
+size_t ChunkBytesFor(size_t n) { return (n + kAllocHeaderSize + kGranule - 1) & ~(kGranule - 1); }
+
+// large_cache=on: chunks of this size go through the Large cache (and count in its live bytes).
+bool Cacheable(size_t bytes) { return kLargeCache && bytes > kLargeCacheMinBytes; }
+
+// large_cache=on: a cached Large chunk fitted to `bytes`, or nullptr (the cache had none, or
+// fitting it failed). Counts the chunk live.
+AllocHeader* LargeCacheTake(size_t bytes) {
+  Victims v;
+  AllocHeader* chunk = nullptr;
+  size_t have = 0;
+  pthread_mutex_lock(&g_lock);
+  ++g_large_clock;
+  LargeEnforce(&v);
+  int best = -1;
+  size_t best_dist = 0;
+  for (int i = 0; i < g_large_count; ++i) {
+    const size_t b = g_large[i].bytes;
+    const size_t dist = b >= bytes ? b - bytes : bytes - b;
+    if (best < 0 || dist < best_dist) best = i, best_dist = dist;
+  }
+  if (best >= 0) {
+    chunk = g_large[best].chunk;
+    have = g_large[best].bytes;
+    LargeRemove(best, nullptr);
+    // Within slack the chunk keeps its size; otherwise it is fitted to `bytes` below.
+    const size_t final_bytes = have >= bytes && have - bytes <= bytes / 4 ? have : bytes;
+    g_large_live_bytes += final_bytes;
+    ++g_live_chunks;
+  }
+  pthread_mutex_unlock(&g_lock);
+  ReleaseAll(v);
+  if (chunk == nullptr) return nullptr;
+  if (have >= bytes && have - bytes <= bytes / 4) {
+    chunk->chunk_bytes = have;
+    return chunk;
+  }
+  size_t got;
+  AllocHeader* fitted = RemapChunk(chunk, have, bytes, bytes, &got);
+  if (fitted != nullptr) {
+    fitted->chunk_bytes = bytes;
+    return fitted;
+  }
+  // The kernel refused: give the chunk back and let the caller map a fresh one (counted live
+  // again there).
+  Release(chunk, have);
+  pthread_mutex_lock(&g_lock);
+  g_large_live_bytes -= bytes;
+  --g_live_chunks;
+  pthread_mutex_unlock(&g_lock);
+  return nullptr;
+}
+
 }  // namespace
 
 void* ChunkAlloc(size_t n, bool* fresh) {
@@ -28,11 +179,13 @@ void* ChunkAlloc(size_t n, bool* fresh) {
     errno = ENOMEM;
     return nullptr;
   }
-  const size_t bytes = (n + kAllocHeaderSize + kGranule - 1) & ~(kGranule - 1);
+  const size_t bytes = ChunkBytesFor(n);
   const size_t granules = bytes / kGranule;
   const bool large = n > kMidMaxSize;
   void* chunk = nullptr;
-  if (!large) {
+  if (Cacheable(bytes)) {
+    chunk = LargeCacheTake(bytes);
+  } else if (!large) {
     pthread_mutex_lock(&g_lock);
     chunk = g_cache[granules];
     if (chunk != nullptr) {
@@ -43,19 +196,26 @@ void* ChunkAlloc(size_t n, bool* fresh) {
     pthread_mutex_unlock(&g_lock);
   }
   *fresh = chunk == nullptr;
-  if (chunk == nullptr) {
-    chunk = OsMapAligned(bytes, kGranule);
-    if (chunk == nullptr) return nullptr;
-    if (!OwnershipSet(reinterpret_cast<uintptr_t>(chunk), bytes, kChunkTag)) {
-      OwnershipSet(reinterpret_cast<uintptr_t>(chunk), bytes, 0);
-      OsUnmap(chunk, bytes);
-      errno = ENOMEM;
-      return nullptr;
-    }
-    pthread_mutex_lock(&g_lock);
-    ++g_live_chunks;
-    pthread_mutex_unlock(&g_lock);
+  if (chunk != nullptr) {
+    auto* h = static_cast<AllocHeader*>(chunk);
+    if (!Cacheable(bytes)) h->chunk_bytes = bytes;  // one from the Large cache has its size set
+    h->magic = kChunkMagic;
+    h->is_large = large;
+    h->tag = kChunkTag;
+    return static_cast<char*>(chunk) + kAllocHeaderSize;
   }
+  chunk = OsMapAligned(bytes, kGranule);
+  if (chunk == nullptr) return nullptr;
+  if (!OwnershipSet(reinterpret_cast<uintptr_t>(chunk), bytes, kChunkTag)) {
+    OwnershipSet(reinterpret_cast<uintptr_t>(chunk), bytes, 0);
+    OsUnmap(chunk, bytes);
+    errno = ENOMEM;
+    return nullptr;
+  }
+  pthread_mutex_lock(&g_lock);
+  ++g_live_chunks;
+  if (Cacheable(bytes)) g_large_live_bytes += bytes;
+  pthread_mutex_unlock(&g_lock);
   auto* h = static_cast<AllocHeader*>(chunk);
   h->chunk_bytes = bytes;
   h->magic = kChunkMagic;
@@ -81,21 +241,70 @@ void ChunkFree(void* p) {
   h->magic = 0;  // a second free of the same pointer fails ChunkHeaderValid
   pthread_mutex_lock(&g_lock);
   --g_live_chunks;
-  if (!h->is_large && granules <= kMidMaxGranules && g_cached_bytes + bytes <= kMidCacheMaxBytes) {
+  if (!Cacheable(bytes) && !h->is_large && granules <= kMidMaxGranules &&
+      g_cached_bytes + bytes <= kMidCacheMaxBytes) {
     *reinterpret_cast<void**>(h) = g_cache[granules];
     g_cache[granules] = h;
     g_cached_bytes += bytes;
     pthread_mutex_unlock(&g_lock);
     return;
   }
+  if constexpr (kLargeCache) {
+    if (Cacheable(bytes)) {
+      Victims v;
+      g_large_live_bytes -= bytes;
+      ++g_large_clock;
+      if (bytes <= kLargeCacheMaxBytes) {
+        if (g_large_count == kLargeCacheMaxCount) {
+          int oldest = 0;
+          for (int i = 1; i < g_large_count; ++i) {
+            if (g_large[i].stamp < g_large[oldest].stamp) oldest = i;
+          }
+          LargeRemove(oldest, &v);
+        }
+        g_large[g_large_count++] = {h, bytes, g_large_clock};
+        g_large_cached_bytes += bytes;
+      } else {
+        v.Add(h, bytes);
+      }
+      LargeEnforce(&v);
+      pthread_mutex_unlock(&g_lock);
+      ReleaseAll(v);
+      return;
+    }
+  }
   pthread_mutex_unlock(&g_lock);
-  OwnershipSet(reinterpret_cast<uintptr_t>(h), bytes, 0);
-  OsUnmap(h, bytes);
+  Release(h, bytes);
+}
+
+void* ChunkRealloc(void* p, size_t n) {
+  if (n > (size_t{1} << 46)) return nullptr;
+  AllocHeader* h = HeaderOf(p);
+  const size_t old_b = h->chunk_bytes;
+  size_t new_b = ChunkBytesFor(n);
+  const bool large = n > kMidMaxSize;
+  const int saved = errno;
+  // A growth that has to move doubles the chunk (at most 2x what is asked), so growing by steps
+  // moves O(log n) times, not once per step.
+  const size_t move_b = new_b > old_b && 2 * old_b > new_b ? 2 * old_b : new_b;
+  AllocHeader* q = RemapChunk(h, old_b, new_b, move_b, &new_b);
+  errno = saved;  // a refusal is not the caller's error: it falls back to malloc + copy
+  if (q == nullptr) return nullptr;
+  q->chunk_bytes = new_b;
+  q->is_large = large;
+  if (Cacheable(old_b) || Cacheable(new_b)) {
+    pthread_mutex_lock(&g_lock);
+    g_large_live_bytes += Cacheable(new_b) ? new_b : 0;
+    g_large_live_bytes -= Cacheable(old_b) ? old_b : 0;
+    pthread_mutex_unlock(&g_lock);
+  }
+  return reinterpret_cast<char*>(q) + kAllocHeaderSize;
 }
 
 ChunkCounters ChunkGetCounters() {
   pthread_mutex_lock(&g_lock);
-  ChunkCounters c{g_cached_bytes, g_live_chunks};
+  ChunkCounters c{g_cached_bytes + g_large_cached_bytes, g_live_chunks, g_large_cached_bytes,
+                  uint64_t(g_large_count), g_large_live_bytes};
   pthread_mutex_unlock(&g_lock);
   return c;
 }

@@ -1,7 +1,29 @@
 // mid_large.h — layer 3: requests above the pool tier. Each block is a chunk of whole 64 KiB
 // granules from mmap, with a 16-byte AllocHeader before the user pointer (whose last byte is
-// kChunkTag). Mid (<= 2 MiB) chunks are kept in a bounded cache for reuse; Large chunks go
-// straight back to the OS with munmap.
+// kChunkTag). Mid (<= 2 MiB) chunks are kept in a bounded cache for reuse (exact granule count,
+// 32 MiB). Large chunks go straight back to the OS with munmap, unless large_cache=on:
+//
+// The Large cache (large_cache=on, state x3_large; beyond the seeds). Policy:
+//  - What: a freed Large chunk (> 2 MiB requested) of at most kLargeCacheMaxBytes stays mapped,
+//    its pages resident and unchanged, in a cache of at most kLargeCacheMaxCount chunks.
+//  - Byte cap: the cached bytes never exceed min(kLargeCacheMaxBytes, the bytes of the Large
+//    chunks in use). So the cache can at most double the Large footprint, and a program that
+//    frees all its Large blocks gets every cached byte back to the OS at that last free (RSS
+//    after free is what it is without the cache). Over a cap, the oldest entries go first.
+//  - Decay: every Large malloc and free ticks a clock; an entry not reused within
+//    kLargeCacheDecayOps ticks is unmapped (checked at each tick, no thread, no timer: a
+//    program that stops allocating Large blocks keeps at most the capped bytes).
+//  - Reuse: a Large malloc takes the cached chunk closest in size. Within slack (its size is
+//    need .. need + need/4) it is used as it is; larger, it is shrunk in place with mremap (the
+//    tail's pages go back to the OS); smaller, it is grown with mremap (in place when the
+//    address space after it is free, else moved onto a fresh 64 KiB-aligned reservation: page
+//    tables move, no bytes are copied), so its resident pages are kept and only the rest faults.
+//    No madvise(MADV_DONTNEED) on cached chunks: a discarded chunk faults every page again on
+//    reuse, and page faults, not mmap/munmap, are the cost of a fresh Large block.
+//  - realloc: ChunkRealloc resizes a Mid or Large chunk with the same mremap steps instead of
+//    malloc + memcpy + free (large_cache=off keeps the copy).
+// Everything is under the one chunk lock (taken around fork(), fork.cc); munmap and mremap run
+// outside it.
 #ifndef HAKMEM_ALLOCATOR_MID_LARGE_H_
 #define HAKMEM_ALLOCATOR_MID_LARGE_H_
 
@@ -28,10 +50,19 @@ void* ChunkAlloc(size_t n, bool* fresh);
 void ChunkFree(void* p);
 bool ChunkHeaderValid(const void* p);
 size_t ChunkUsable(const void* p);
+// large_cache=on only: resizes the chunk of p (n > kPoolMaxSize) with mremap, keeping its
+// contents. Returns the new user pointer (p or a moved one; p is then invalid), or nullptr with p
+// untouched when the kernel refuses (the caller falls back to malloc + copy + free).
+void* ChunkRealloc(void* p, size_t n);
 
 inline constexpr size_t kMidCacheMaxBytes = size_t{32} << 20;
+inline constexpr size_t kLargeCacheMaxBytes = size_t{64} << 20;
+inline constexpr size_t kLargeCacheMinBytes = 4 * kGranule;  // chunks above 256 KiB use it
+inline constexpr int kLargeCacheMaxCount = 16;
+inline constexpr uint64_t kLargeCacheDecayOps = 256;
 struct ChunkCounters {
-  uint64_t cached_bytes, live_chunks;
+  uint64_t cached_bytes, live_chunks;  // cached_bytes: Mid and Large caches together
+  uint64_t large_cached_bytes, large_cached_chunks, large_live_bytes;  // large_cache=on
 };
 ChunkCounters ChunkGetCounters();
 void ChunkLockForFork();

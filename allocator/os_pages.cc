@@ -1,4 +1,4 @@
-// os_pages.cc — layer 1: mmap/munmap/madvise/mincore, fault injection and the OS counters.
+// os_pages.cc — layer 1: mmap/munmap/mremap/madvise/mincore, fault injection and the OS counters.
 #include "allocator/os_pages.h"
 
 #include <errno.h>
@@ -12,14 +12,15 @@
 namespace hak {
 namespace {
 std::atomic<int> g_fail_next{0};
-std::atomic<uint64_t> g_maps{0}, g_unmaps{0}, g_failed{0}, g_bytes_now{0};
+std::atomic<uint64_t> g_maps{0}, g_unmaps{0}, g_failed{0}, g_bytes_now{0}, g_remaps{0};
 }  // namespace
 
 void OsFailNextMappings(int n) { g_fail_next.store(n < 0 ? 0 : n, std::memory_order_relaxed); }
 
 OsCounters OsGetCounters() {
   return {g_maps.load(std::memory_order_relaxed), g_unmaps.load(std::memory_order_relaxed),
-          g_failed.load(std::memory_order_relaxed), g_bytes_now.load(std::memory_order_relaxed)};
+          g_failed.load(std::memory_order_relaxed), g_bytes_now.load(std::memory_order_relaxed),
+          g_remaps.load(std::memory_order_relaxed)};
 }
 
 void* OsMapAligned(size_t size, size_t align) {
@@ -59,6 +60,22 @@ void OsUnmap(void* p, size_t size) {
   errno = saved;
   g_unmaps.fetch_add(1, std::memory_order_relaxed);
   g_bytes_now.fetch_sub(size, std::memory_order_relaxed);
+}
+
+bool OsRemap(void* p, size_t old_size, size_t new_size, void* dest) {
+  const int saved = errno;
+  void* q = dest == nullptr ? mremap(p, old_size, new_size, 0)
+                            : mremap(p, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, dest);
+  errno = saved;
+  if (q == MAP_FAILED) return false;
+  g_remaps.fetch_add(1, std::memory_order_relaxed);
+  if (dest == nullptr) {
+    if (new_size >= old_size) g_bytes_now.fetch_add(new_size - old_size, std::memory_order_relaxed);
+    else g_bytes_now.fetch_sub(old_size - new_size, std::memory_order_relaxed);
+  } else {
+    g_bytes_now.fetch_sub(old_size, std::memory_order_relaxed);  // dest's new_size was counted
+  }
+  return true;
 }
 
 void OsDiscard(void* p, size_t size) {

@@ -153,6 +153,14 @@
 #else
 #error "HAKMEM_HIT_COUNTERS has a value variants.bzl does not list"
 #endif
+// large_cache
+#if HAKMEM_LARGE_CACHE == 0
+#define HAK_VS_LARGE_CACHE "large_cache=off"
+#elif HAKMEM_LARGE_CACHE == 1
+#define HAK_VS_LARGE_CACHE "large_cache=on"
+#else
+#error "HAKMEM_LARGE_CACHE has a value variants.bzl does not list"
+#endif
 
 namespace hak {
 inline constexpr const char kVariantString[] =
@@ -168,7 +176,8 @@ inline constexpr const char kVariantString[] =
     HAK_VS_STATS ","
     HAK_VS_FAST_PATH_CHECKS ","
     HAK_VS_MID_FAST_PATH ","
-    HAK_VS_HIT_COUNTERS;
+    HAK_VS_HIT_COUNTERS ","
+    HAK_VS_LARGE_CACHE;
 }  // namespace hak
 
 #endif  // HAKMEM_ALLOCATOR_VARIANT_STRING_H_

@@ -86,6 +86,12 @@ SWITCHES = {
         "macro": "HAKMEM_HIT_COUNTERS",
         "macro_values": {"off": "0", "on": "1"},
     },
+    "large_cache": {
+        "doc": "on (beyond the seeds): freed Large chunks (> 2 MiB) kept mapped in a bounded cache (16 chunks, 64 MiB, never more than the Large bytes in use, 256-operation decay) and reused by size, resized with mremap; realloc of a Mid/Large chunk resizes it with mremap instead of malloc+copy+free; off: every Large chunk is a fresh mmap and munmap (HAKMEM's design)",
+        "values": ["off", "on"],
+        "macro": "HAKMEM_LARGE_CACHE",
+        "macro_values": {"off": "0", "on": "1"},
+    },
 }
 
 # Which allocator the harness links: hakmem (this tree, with the switches above) or a peer.
@@ -93,7 +99,8 @@ IMPLS = ["hakmem", "system", "mimalloc", "jemalloc", "tcmalloc"]
 
 # The history, in order. `branch` (default "e"): "e" is the linear history phase7 .. e3;
 # "findings" is the 2025-11-09 Findings document and its three-step fix plan, a side branch off
-# phase7 (REPLAY below). A state with "history": False is not replayed. `notes`: fidelity choices.
+# phase7 (REPLAY below); "beyond" holds states past E3 that are not in the seeds (issue 14).
+# A state with "history": False is not replayed. `notes`: fidelity choices.
 # `switches` lists only values that differ from the defaults (the
 # release build, e3_safe). Every history state trusts the header alone (fast_ownership_check=none).
 VARIANTS = [
@@ -171,6 +178,16 @@ VARIANTS = [
         "branch": "beyond",
         "history": False,
         "notes": "beyond the seeds: e3_safe with mid_fast_path=on. HAKMEM's pool tier took every malloc and free of 1-52 KiB through the slow path (MallocSlow's class loop, FreeSlow's classifier with a division); here a pool malloc is one table load and a pop, a pool free a header byte, the ownership map byte and a multiply-based stride test, then a push. Classes 1, 1.25, 1.5, 1.75, 2 KiB, ... 32, 40, 48, 52 KiB replace 2, 4, 8, 16, 32, 40, 52 KiB; pool header bytes move to 0x40 + class (24 classes do not fit 0xB0's nibble).",
+    },
+    {
+        "name": "x3_large",
+        "commit": "lab",
+        "date": "2026-12-01",
+        "title": "Large blocks reused: a bounded cache of freed Large mappings, mremap for realloc of Mid/Large chunks (not in the seeds)",
+        "switches": {"large_cache": "on"},
+        "branch": "beyond",
+        "history": False,
+        "notes": "beyond the seeds: issue 14's 'Large blocks reused'. A freed Large chunk stays mapped (pages resident) in a cache of at most 16 chunks and 64 MiB that never holds more bytes than the Large chunks in use, so freeing every Large block returns them all to the OS; an entry not reused within 256 Large operations is unmapped. A Large malloc takes the cached chunk closest in size and fits it with mremap (shrink in place; grow in place or moved onto a fresh 64 KiB-aligned reservation). realloc of a Mid or Large chunk resizes it with mremap (no copy). Policy: allocator/mid_large.h.",
     },
     {
         "name": "f7_broken",

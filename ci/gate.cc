@@ -54,7 +54,7 @@ constexpr const char* kUsage = R"(usage:
 options:
   --workloads LIST     what the sweep measures (default: the PR grid, random_mixed,size_sweep,
                        mt_prodcons,mt_larson,mt_churn,mem_liveset,mem_prodcons_long,mem_thread_churn,
-                       medium_mixed)
+                       medium_mixed,mem_large_churn,mem_realloc_grow)
   --quick              CI-sized grid
   --no-timing          judge instructions/op, memory and fast-path budgets only
   --budget-seconds N   while points are inconclusive, measure more rounds up to N seconds (300)
@@ -82,7 +82,7 @@ std::string Runfiles(const char* argv0) { return lab::RunfilesDir(argv0); }
 
 const char* const kPrGrid =
     "random_mixed,size_sweep,mt_prodcons,mt_larson,mt_churn,mem_liveset,mem_prodcons_long,mem_thread_churn,"
-    "medium_mixed";
+    "medium_mixed,mem_large_churn,mem_realloc_grow";
 
 struct Options {
   std::string base_rev, head_rev;

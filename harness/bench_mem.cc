@@ -17,6 +17,16 @@
 //     Creates N short-lived threads (default 200), C at a time (default 2). Each allocates
 //     `blocks` blocks (default 4096, sizes as prodcons_long), frees every other one, hands the
 //     rest to the main thread and exits; main frees them while the next threads run.
+//   bench_mem large_churn [--cycles N] [--live N] [--min-kb N] [--max-kb N] [--json] [--expect A]
+//     A small live set of big blocks: `live` slots (default 8); each cycle picks a slot (xorshift),
+//     frees its block if it has one and allocates a new one there, its size log-uniform in
+//     min-kb..max-kb KiB (default 256..8192, so Mid and Large chunks), every page written. Then
+//     everything is freed. ops = mallocs + frees (default 4000 cycles).
+//   bench_mem realloc_grow [--rounds N] [--max-kb N] [--steps N] [--json] [--expect A]
+//     Each round mallocs max/steps bytes and grows the block with realloc in `steps` equal steps
+//     up to max-kb KiB (default 1024 KiB, 64 steps), writing every new page and checking that the
+//     first and last byte of the old size survived every move, then frees it. ops = mallocs +
+//     reallocs + frees (default 1000 rounds).
 //
 // Every mode writes one byte in every page of every block (lab::TouchPages). The JSON record
 // (--json) has workload, allocator, variant, owns_malloc, the mode's parameters, ops (mallocs +
@@ -27,12 +37,14 @@
 // live_rss_kb (largest RSS with a live set allocated), rss_after_free_rounds_kb (after each
 // round's frees, the harness's arrays still mapped: 16 B per block); prodcons_long threads,
 // live_min, live_max, period, max_live_blocks; thread_churn threads, concurrent, blocks,
-// rss_mid_kb (after half of the threads have come and gone).
+// rss_mid_kb (after half of the threads have come and gone); large_churn cycles, live, min_kb,
+// max_kb, requested_kb (bytes asked for in total); realloc_grow rounds, max_kb, steps.
 // Exit: 0 ok, 2 bad arguments (one line), 3 allocation failure, 4 wrong allocator (--expect).
 #include <sys/mman.h>
 
 #include <atomic>
 #include <cinttypes>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -54,6 +66,8 @@ struct Options {
   uint64_t live_min = 1024, live_max = 16384, period = uint64_t(1) << 20;
   double seconds = 0;
   uint64_t concurrent = 2, blocks = 4096;                                // thread_churn (+threads)
+  uint64_t cycles = 4000, live = 8, min_kb = 256, max_kb = 0;            // large_churn (+max_kb)
+  uint64_t steps = 64;                                                   // realloc_grow (+rounds, max_kb)
   bool json = false;
   std::string expect;
 };
@@ -69,9 +83,14 @@ struct Options {
           "                 [--live-max N] [--period N] [--json] [--expect ALLOCATOR]\n"
           "       bench_mem thread_churn [--threads N] [--concurrent N] [--blocks N] [--json]\n"
           "                 [--expect ALLOCATOR]\n"
+          "       bench_mem large_churn [--cycles N] [--live N] [--min-kb N] [--max-kb N] [--json]\n"
+          "                 [--expect ALLOCATOR]\n"
+          "       bench_mem realloc_grow [--rounds N] [--max-kb N] [--steps N] [--json]\n"
+          "                 [--expect ALLOCATOR]\n"
           "  defaults: --mib 64 --rounds 3; prodcons_long --threads 2 --ops 6000000 (per producer)\n"
           "  --live-min 1024 --live-max 16384 --period 1048576 (blocks); thread_churn --threads 200\n"
-          "  --concurrent 2 --blocks 4096\n");
+          "  --concurrent 2 --blocks 4096; large_churn --cycles 4000 --live 8 --min-kb 256 --max-kb 8192;\n"
+          "  realloc_grow --rounds 1000 --max-kb 1024 --steps 64\n");
   exit(0);
 }
 
@@ -357,11 +376,97 @@ Result ThreadChurn(const Options& o) {
   return r;
 }
 
+// ---- large_churn ----
+
+Result LargeChurn(const Options& o) {
+  MappedArray<void*> slots(o.live);
+  MappedArray<size_t> sizes(o.live);
+  uint32_t s = 0x2545F491u;
+  const double lo = double(o.min_kb) * 1024, ratio = double(o.max_kb) / double(o.min_kb);
+  uint64_t ops = 0, requested = 0;
+  const double t0 = lab::NowSeconds();
+  for (uint64_t c = 0; c < o.cycles; ++c) {
+    const uint64_t i = lab::XorShift32(&s) % o.live;
+    if (slots[i] != nullptr) {
+      if (static_cast<uint8_t*>(slots[i])[sizes[i] - 1] != uint8_t(i)) {
+        fprintf(stderr, "bench_mem: a large block lost its contents\n");
+        exit(3);
+      }
+      free(slots[i]);
+      ++ops;
+    }
+    // log-uniform in [min, max]: a uniform exponent of the size ratio
+    const double u = double(lab::XorShift32(&s)) / 4294967296.0;
+    size_t n = size_t(lo * std::pow(ratio, u));
+    if (n < o.min_kb * 1024) n = o.min_kb * 1024;
+    slots[i] = Alloc(n, uint8_t(i));
+    static_cast<uint8_t*>(slots[i])[n - 1] = uint8_t(i);
+    sizes[i] = n;
+    requested += n;
+    ++ops;
+  }
+  for (uint64_t i = 0; i < o.live; ++i) {
+    if (slots[i] != nullptr) {
+      free(slots[i]);
+      ++ops;
+    }
+  }
+  Result r;
+  r.seconds = lab::NowSeconds() - t0;
+  r.ops = ops;
+  char buf[256];
+  snprintf(buf, sizeof(buf),
+           ",\"cycles\":%" PRIu64 ",\"live\":%" PRIu64 ",\"min_kb\":%" PRIu64 ",\"max_kb\":%" PRIu64
+           ",\"requested_kb\":%" PRIu64,
+           o.cycles, o.live, o.min_kb, o.max_kb, requested / 1024);
+  r.extra = buf;
+  return r;
+}
+
+// ---- realloc_grow ----
+
+Result ReallocGrow(const Options& o) {
+  const size_t max = size_t(o.max_kb) * 1024, step = max / o.steps;
+  uint64_t ops = 0;
+  const double t0 = lab::NowSeconds();
+  for (uint64_t round = 0; round < o.rounds; ++round) {
+    const uint8_t tag = uint8_t(round * 7 + 1);
+    size_t n = step;
+    uint8_t* p = static_cast<uint8_t*>(Alloc(n, tag));
+    p[n - 1] = tag;
+    ++ops;
+    while (n < max) {
+      const size_t m = n + step > max ? max : n + step;
+      auto* q = static_cast<uint8_t*>(realloc(p, m));
+      if (q == nullptr) OutOfMemory(m);
+      if (q[0] != tag || q[n - 1] != tag) {
+        fprintf(stderr, "bench_mem: realloc(%zu -> %zu) lost the block's contents\n", n, m);
+        exit(3);
+      }
+      lab::TouchPages(q + n, m - n, tag);  // the new part, one byte a page
+      q[m - 1] = tag;
+      p = q;
+      n = m;
+      ++ops;
+    }
+    free(p);
+    ++ops;
+  }
+  Result r;
+  r.seconds = lab::NowSeconds() - t0;
+  r.ops = ops;
+  char buf[256];
+  snprintf(buf, sizeof(buf), ",\"rounds\":%" PRIu64 ",\"max_kb\":%" PRIu64 ",\"steps\":%" PRIu64,
+           o.rounds, o.max_kb, o.steps);
+  r.extra = buf;
+  return r;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
-  if (argc < 2) Usage("which workload? liveset, prodcons_long or thread_churn");
+  if (argc < 2) Usage("which workload? liveset, prodcons_long, thread_churn, large_churn or realloc_grow");
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "-h" || a == "--help") Usage(nullptr);
@@ -374,7 +479,7 @@ int main(int argc, char** argv) {
   };
   const Opt opts[] = {
       {"--mib", "liveset", &o.mib},
-      {"--rounds", "liveset", &o.rounds},
+      {"--rounds", "liveset realloc_grow", &o.rounds},
       {"--threads", "prodcons_long thread_churn", &o.threads},
       {"--ops", "prodcons_long", &o.ops},
       {"--live-min", "prodcons_long", &o.live_min},
@@ -382,6 +487,11 @@ int main(int argc, char** argv) {
       {"--period", "prodcons_long", &o.period},
       {"--concurrent", "thread_churn", &o.concurrent},
       {"--blocks", "thread_churn", &o.blocks},
+      {"--cycles", "large_churn", &o.cycles},
+      {"--live", "large_churn", &o.live},
+      {"--min-kb", "large_churn", &o.min_kb},
+      {"--max-kb", "large_churn realloc_grow", &o.max_kb},
+      {"--steps", "realloc_grow", &o.steps},
   };
   std::vector<std::string> given;
   for (int i = 1; i < argc; ++i) {
@@ -390,7 +500,8 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) Usage((a + " needs a value").c_str());
       return argv[++i];
     };
-    if (a == "liveset" || a == "prodcons_long" || a == "thread_churn") {
+    if (a == "liveset" || a == "prodcons_long" || a == "thread_churn" || a == "large_churn" ||
+        a == "realloc_grow") {
       if (!o.mode.empty()) Usage(("two workloads: " + o.mode + " and " + a).c_str());
       o.mode = a;
       continue;
@@ -418,7 +529,7 @@ int main(int argc, char** argv) {
     if (!lab::ParseU64(v, opt->dst)) Usage(("bad " + a + ": " + v).c_str());
     given.push_back(a);
   }
-  if (o.mode.empty()) Usage("which workload? liveset, prodcons_long or thread_churn");
+  if (o.mode.empty()) Usage("which workload? liveset, prodcons_long, thread_churn, large_churn or realloc_grow");
   for (const std::string& g : given) {
     const char* modes = g == "--seconds" ? "prodcons_long" : nullptr;
     for (const Opt& x : opts) {
@@ -432,6 +543,10 @@ int main(int argc, char** argv) {
   bool threads_given = false;
   for (const std::string& g : given) threads_given |= g == "--threads";
   if (!threads_given) o.threads = o.mode == "thread_churn" ? 200 : 2;
+  bool rounds_given = false, max_given = false;
+  for (const std::string& g : given) rounds_given |= g == "--rounds", max_given |= g == "--max-kb";
+  if (!rounds_given && o.mode == "realloc_grow") o.rounds = 1000;
+  if (!max_given) o.max_kb = o.mode == "large_churn" ? 8192 : 1024;
   if (o.mode == "liveset") {
     if (o.mib < 1 || o.mib > 65536) Usage("--mib must be 1..65536");
     if (o.rounds < 1 || o.rounds > 1000) Usage("--rounds must be 1..1000");
@@ -443,6 +558,16 @@ int main(int argc, char** argv) {
       Usage("need 8 <= --live-min <= --live-max <= 16777216");
     }
     if (o.period < 2) Usage("--period must be at least 2");
+  } else if (o.mode == "large_churn") {
+    if (o.cycles < 1 || o.cycles > (uint64_t(1) << 32)) Usage("--cycles must be 1..4294967296");
+    if (o.live < 1 || o.live > 4096) Usage("--live must be 1..4096");
+    if (o.min_kb < 1 || o.min_kb > o.max_kb || o.max_kb > (uint64_t(1) << 20)) {
+      Usage("need 1 <= --min-kb <= --max-kb <= 1048576");
+    }
+  } else if (o.mode == "realloc_grow") {
+    if (o.rounds < 1 || o.rounds > 10000000) Usage("--rounds must be 1..10000000");
+    if (o.max_kb < 1 || o.max_kb > (uint64_t(1) << 22)) Usage("--max-kb must be 1..4194304");
+    if (o.steps < 1 || o.steps > o.max_kb * 1024) Usage("--steps must be 1..max-kb*1024");
   } else {
     if (o.threads < 1 || o.threads > 100000) Usage("--threads must be 1..100000");
     if (o.concurrent < 1 || o.concurrent > 256) Usage("--concurrent must be 1..256");
@@ -457,7 +582,11 @@ int main(int argc, char** argv) {
       return 4;
     }
   }
-  const Result r = o.mode == "liveset" ? Liveset(o) : o.mode == "prodcons_long" ? ProdConsLong(o) : ThreadChurn(o);
+  const Result r = o.mode == "liveset"         ? Liveset(o)
+                   : o.mode == "prodcons_long" ? ProdConsLong(o)
+                   : o.mode == "large_churn"   ? LargeChurn(o)
+                   : o.mode == "realloc_grow"  ? ReallocGrow(o)
+                                               : ThreadChurn(o);
   const long rss_after_free = lab::RssKb();  // every block freed, every thread joined
   const std::string tiers = lab::TiersJsonField();
   const double rate = r.seconds > 0 ? double(r.ops) / r.seconds : 0;

@@ -4,7 +4,7 @@
 # p99 >= p50 > 0, a live set's pages really resident), "tiers" is there for hakmem and absent for
 # a peer, --seconds sizes a sample by time, and bad arguments exit 2 with one line on stderr.
 set -uo pipefail
-mem="$1" mt="$2" mem_sys="$3" mt_sys="$4" rm="$5" mm="$6" mm_sys="$7"
+mem="$1" mt="$2" mem_sys="$3" mt_sys="$4" rm="$5" mm="$6" mm_sys="$7" mem_x3="$8"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 passed=0 failed=0
 
@@ -91,7 +91,22 @@ for which in e3_safe system; do
     "r['threads'] == 9 and r['concurrent'] == 2 and r['blocks'] == 512" "r['ops'] == 2 * 9 * 512" \
     "0 < r['rss_mid_kb'] <= r['peak_rss_kb']" \
     -- "$b" thread_churn --threads 9 --blocks 512 --json --expect "$a"
+  # Big blocks: every malloc freed again, every page written; RSS read after the last free.
+  check "mem_large_churn.$which" "$t" "r['workload'] == 'mem_large_churn'" \
+    "r['cycles'] == 300 and r['live'] == 4 and r['min_kb'] == 256 and r['max_kb'] == 8192" \
+    "r['ops'] == 2 * 300" "256 * 300 < r['requested_kb'] < 8192 * 300" \
+    "0 < r['rss_after_free_kb'] <= r['peak_rss_kb']" "r['peak_rss_kb'] >= 4 * 256" \
+    -- "$b" large_churn --cycles 300 --live 4 --json --expect "$a"
+  check "mem_realloc_grow.$which" "$t" "r['workload'] == 'mem_realloc_grow'" \
+    "r['rounds'] == 20 and r['max_kb'] == 2048 and r['steps'] == 32" "r['ops'] == 20 * (32 + 1)" \
+    "r['peak_rss_kb'] >= 2048" \
+    -- "$b" realloc_grow --rounds 20 --max-kb 2048 --steps 32 --json --expect "$a"
 done
+# The cache state grows and frees big blocks like any other state.
+check "mem_large_churn.x3_large" yes "r['ops'] == 2 * 300" "r['variant'].find('large_cache=on') >= 0" \
+  -- "$mem_x3" large_churn --cycles 300 --live 4 --json --expect hakmem
+check "mem_realloc_grow.x3_large" yes "r['ops'] == 10 * (64 + 1)" \
+  -- "$mem_x3" realloc_grow --rounds 10 --max-kb 16384 --json --expect hakmem
 check "mem_prodcons_long.seconds" yes "0.05 <= r['seconds'] < 5" \
   -- "$mem" prodcons_long --seconds 0.05 --live-min 64 --live-max 1024 --json --expect hakmem
 
@@ -153,6 +168,10 @@ usage mem_odd_threads "$mem" prodcons_long --threads 3
 usage mem_live_range "$mem" prodcons_long --live-min 100 --live-max 10
 usage mem_zero_threads "$mem" thread_churn --threads 0
 usage mem_unknown "$mem" liveset --frobnicate
+usage mem_large_range "$mem" large_churn --min-kb 4096 --max-kb 1024
+usage mem_large_zero_live "$mem" large_churn --live 0
+usage mem_realloc_zero_steps "$mem" realloc_grow --steps 0
+usage mem_realloc_wrong_option "$mem" realloc_grow --live 4
 usage mt_no_mode "$mt"
 usage mt_bad_mode "$mt" nonsense
 usage mt_bad_seconds "$mt" churn --seconds -1

@@ -20,7 +20,8 @@ inline constexpr int kSchemaVersion = 2;
 // Benchmark points are "gbench/<benchmark>".
 inline const std::vector<std::string> kWorkloads = {
     "random_mixed", "size_sweep",        "mt_prodcons",      "mt_larson", "mt_churn",
-    "mem_liveset",  "mem_prodcons_long", "mem_thread_churn", "gbench",   "medium_mixed"};
+    "mem_liveset",  "mem_prodcons_long", "mem_thread_churn", "gbench",   "medium_mixed",
+    "mem_large_churn", "mem_realloc_grow"};
 // The units a point's samples may have (the sweep writes ops/s for every workload).
 inline const std::vector<std::string> kUnits = {"ops/s"};
 // run_kind: a --quick sweep's smoke-sized grid or the full one; never compared with each other.

@@ -160,6 +160,8 @@ std::string GuessRunKind(const json& result) {
     if (w == "mem_liveset") vote(num("mib"), 16, 64);
     if (w == "mem_prodcons_long") vote(num("ops"), 1e6, 4e6);
     if (w == "mem_thread_churn") vote(num("threads"), 50, 200);
+    if (w == "mem_large_churn") vote(num("cycles"), 500, 3000);
+    if (w == "mem_realloc_grow" && num("max_kb") == 1024) vote(num("rounds"), 200, 1000);
   }
   return quick == full ? "" : quick ? "quick" : "full";
 }
@@ -172,7 +174,9 @@ std::string GuessVerdictKind(const json& verdict) {
       "size_sweep size=511", "size_sweep size=512", "size_sweep size=1024", "size_sweep size=2048",
       "size_sweep size=16384", "size_sweep size=53248", "size_sweep size=262144", "size_sweep size=1048576",
       "size_sweep size=2097152", "mem_liveset mib=64 rounds=3", "mem_thread_churn threads=200",
-      "medium_mixed ws=512"};
+      "medium_mixed ws=512",
+      "mem_large_churn cycles=3000 live=8 max_kb=8192 min_kb=256",
+      "mem_realloc_grow max_kb=1024 rounds=1000 steps=64", "mem_realloc_grow max_kb=16384 rounds=20 steps=64"};
   auto it = verdict.find("points");
   if (it == verdict.end() || !it->is_array()) return "";
   bool grid = false;

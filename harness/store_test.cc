@@ -13,6 +13,7 @@
 
 #include "harness/machine.h"
 #include "harness/result.h"
+#include "harness/sweep_options.h"
 
 namespace lab {
 namespace {
@@ -334,3 +335,26 @@ TEST(Store, MigrateWithAnotherMachineIdProvesNothing) {
 
 }  // namespace
 }  // namespace lab
+
+namespace {
+// The big-block workloads' grids (sweep_options.cc) are told apart by the store's guesses: a
+// stored result's run kind from its parameters, a verdict's kind from its full-only points.
+using lab::GuessRunKind;
+using lab::GuessVerdictKind;
+using nlohmann::json;
+TEST(Store, RunKindOfTheBigBlockWorkloads) {
+  for (bool quick : {true, false}) {
+    sweep::Options o;
+    o.quick = quick;
+    o.workloads = {"mem_large_churn", "mem_realloc_grow"};
+    json r = {{"points", json::array()}}, v = {{"points", json::array()}};
+    for (const auto& g : sweep::Grid(o)) {
+      r["points"].push_back({{"workload", g.workload}, {"params", g.params}});
+      v["points"].push_back({{"point", g.workload + " " + lab::PointLabel(g.workload, g.params)}});
+    }
+    EXPECT_EQ(r["points"].size(), 3u);
+    EXPECT_EQ(GuessRunKind(r), quick ? "quick" : "full");
+    EXPECT_EQ(GuessVerdictKind(v), quick ? "" : "full");
+  }
+}
+}  // namespace

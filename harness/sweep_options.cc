@@ -31,7 +31,8 @@ constexpr const char* kUsage = R"(usage: sweep [options]
                       checked to be served by LIB (other:<its soname>); path, soname and sha256
                       of LIB are recorded. Repeatable. NAME may also be placed in --variants.
   --workloads LIST    random_mixed,size_sweep,mt_prodcons,mt_larson,mt_churn,mem_liveset,
-                      mem_prodcons_long,mem_thread_churn,gbench,medium_mixed (default all;
+                      mem_prodcons_long,mem_thread_churn,gbench,medium_mixed,
+                      mem_large_churn,mem_realloc_grow (default all;
                       gbench: Google Benchmark micro-benchmarks, one point per benchmark;
                       medium_mixed: random_mixed's loop, sizes uniform in 1025..32768)
   --rounds N          interleaved rounds, one sample per variant per point each (default 5)
@@ -210,6 +211,14 @@ std::vector<GridPoint> Grid(const Options& o) {
       g.push_back({w, {{"threads", 2}, {"ops", o.quick ? 1e6 : 4e6}}});
     } else if (w == "mem_thread_churn") {
       g.push_back({w, {{"threads", o.quick ? 50 : 200}}});
+    } else if (w == "mem_large_churn") {
+      // 8 live blocks of 256 KiB..8 MiB (Mid and Large), every page written; a fresh mapping
+      // costs ~1 ms per 4 MiB in faults, so the quick grid stays short.
+      g.push_back({w, {{"cycles", o.quick ? 500 : 3000}, {"live", 8}, {"min_kb", 256}, {"max_kb", 8192}}});
+    } else if (w == "mem_realloc_grow") {
+      // One block grown by realloc in 64 steps to 1 MiB and to 16 MiB, then freed.
+      g.push_back({w, {{"rounds", o.quick ? 200 : 1000}, {"max_kb", 1024}, {"steps", 64}}});
+      g.push_back({w, {{"rounds", o.quick ? 4 : 20}, {"max_kb", 16384}, {"steps", 64}}});
     } else {
       // The same loop with one object size: every tier and each tiny class edge.
       std::vector<double> sizes = o.quick

@@ -1,0 +1,309 @@
+// mid_large_test.cc — the Large chunk cache and mremap resizing (large_cache=on, x3_large), and
+// that large_cache=off keeps HAKMEM's behaviour (every Large chunk a fresh mmap and a munmap).
+// Built under the default config (//allocator:mid_large_test) and under every named config
+// (//allocator:x3_large__mid_large_test, ...): each test checks what its build's switch promises.
+#include "allocator/mid_large.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "allocator/api.h"
+#include "allocator/config.h"
+#include "allocator/os_pages.h"
+#include "allocator/ownership_map.h"
+
+namespace {
+
+using hak::ChunkGetCounters;
+using hak::OsGetCounters;
+
+constexpr size_t kMiB = size_t{1} << 20;
+
+// Every test frees all it allocates, and the cache never outlives the last cacheable chunk in
+// use: each test starts and must end with an empty Large cache.
+void ExpectCacheEmpty() {
+  EXPECT_EQ(ChunkGetCounters().large_cached_bytes, 0u);
+  EXPECT_EQ(ChunkGetCounters().large_cached_chunks, 0u);
+}
+
+// One byte a page (its page number plus seed) and the last byte (seed).
+void Fill(void* p, size_t n, uint8_t seed) {
+  auto* b = static_cast<uint8_t*>(p);
+  for (size_t i = 0; i < n - 1; i += 4096) b[i] = uint8_t(seed + 1 + i / 4096);
+  b[n - 1] = seed;
+}
+// The page bytes Fill wrote below n.
+bool CheckPages(const void* p, size_t n, uint8_t seed) {
+  const auto* b = static_cast<const uint8_t*>(p);
+  for (size_t i = 0; i < n - 1; i += 4096) {
+    if (b[i] != uint8_t(seed + 1 + i / 4096)) return false;
+  }
+  return true;
+}
+bool Check(const void* p, size_t n, uint8_t seed) {
+  return CheckPages(p, n, seed) && static_cast<const uint8_t*>(p)[n - 1] == seed;
+}
+
+TEST(LargeCache, FreedLargeBlockIsReusedWithoutANewMapping) {
+  void* keep = hak_malloc(8 * kMiB);  // in use: the cache may hold up to 8 MiB
+  ASSERT_NE(keep, nullptr);
+  void* p = hak_malloc(4 * kMiB);
+  ASSERT_NE(p, nullptr);
+  Fill(p, 4 * kMiB, 3);
+  const auto os0 = OsGetCounters();
+  hak_free(p);
+  void* q = hak_malloc(4 * kMiB);
+  ASSERT_NE(q, nullptr);
+  const auto os1 = OsGetCounters();
+  if constexpr (hak::kLargeCache) {
+    EXPECT_EQ(q, p) << "the cached chunk of the same size is handed out again";
+    EXPECT_EQ(os1.maps, os0.maps);
+    EXPECT_EQ(os1.unmaps, os0.unmaps);
+  } else {
+    EXPECT_EQ(os1.maps, os0.maps + 1);
+    EXPECT_EQ(os1.unmaps, os0.unmaps + 1);
+  }
+  Fill(q, 4 * kMiB, 9);
+  EXPECT_TRUE(Check(q, 4 * kMiB, 9));
+  hak_free(q);
+  hak_free(keep);
+  ExpectCacheEmpty();
+}
+
+TEST(LargeCache, CachedBytesNeverExceedTheLargeBytesInUseNorTheCaps) {
+  // 3 live chunks of 4 MiB, 20 freed of 3..5 MiB: the cache keeps at most the live bytes.
+  std::vector<void*> live, freed;
+  for (int i = 0; i < 3; ++i) live.push_back(hak_malloc(4 * kMiB));
+  for (int i = 0; i < 20; ++i) freed.push_back(hak_malloc(3 * kMiB + size_t(i) * 100000));
+  for (void* p : freed) {
+    hak_free(p);
+    const auto c = ChunkGetCounters();
+    EXPECT_LE(c.large_cached_bytes, c.large_live_bytes);
+    EXPECT_LE(c.large_cached_bytes, hak::kLargeCacheMaxBytes);
+    EXPECT_LE(c.large_cached_chunks, uint64_t(hak::kLargeCacheMaxCount));
+  }
+  const auto c = ChunkGetCounters();
+  if constexpr (hak::kLargeCache) {
+    EXPECT_GT(c.large_cached_chunks, 0u);
+    EXPECT_GT(c.large_cached_bytes, 8 * kMiB);  // 3 x 4 MiB in use: room for about 3 chunks
+  } else {
+    EXPECT_EQ(c.large_cached_bytes, 0u);
+  }
+  for (void* p : live) hak_free(p);
+  ExpectCacheEmpty();  // the last free returned everything
+}
+
+TEST(LargeCache, CountCapHonoured) {
+  // 64 MiB in use, then 40 small Large chunks freed: at most kLargeCacheMaxCount stay.
+  std::vector<void*> live, freed;
+  for (int i = 0; i < 4; ++i) live.push_back(hak_malloc(16 * kMiB));
+  for (int i = 0; i < 40; ++i) freed.push_back(hak_malloc(2 * kMiB + 4096));
+  for (void* p : freed) hak_free(p);
+  const auto c = ChunkGetCounters();
+  EXPECT_LE(c.large_cached_chunks, uint64_t(hak::kLargeCacheMaxCount));
+  if constexpr (hak::kLargeCache) {
+    EXPECT_EQ(c.large_cached_chunks, uint64_t(hak::kLargeCacheMaxCount));
+  }
+  for (void* p : live) hak_free(p);
+  ExpectCacheEmpty();
+}
+
+TEST(LargeCache, FreeingEveryLargeBlockReturnsTheMemory) {
+  const auto os0 = OsGetCounters();
+  std::vector<void*> ps;
+  for (int i = 0; i < 6; ++i) {
+    ps.push_back(hak_malloc(3 * kMiB + size_t(i) * kMiB));
+    Fill(ps.back(), 3 * kMiB, uint8_t(i));
+  }
+  for (void* p : ps) hak_free(p);
+  ExpectCacheEmpty();
+  EXPECT_EQ(OsGetCounters().bytes_mapped_now, os0.bytes_mapped_now);
+  for (void* p : ps) EXPECT_EQ(hak::OwnershipGet(reinterpret_cast<uintptr_t>(p)), 0) << p;
+}
+
+TEST(LargeCache, IdleEntriesDecay) {
+  void* keep = hak_malloc(32 * kMiB);
+  // A 6 MiB entry and an 8 MiB one: 8 MiB requests take the 8 MiB entry (closer), never the other.
+  void* p = hak_malloc(6 * kMiB);
+  void* a = hak_malloc(8 * kMiB);
+  hak_free(p);
+  hak_free(a);
+  const uint64_t expect_both = hak::kLargeCache ? 2 : 0, expect_one = hak::kLargeCache ? 1 : 0;
+  EXPECT_EQ(ChunkGetCounters().large_cached_chunks, expect_both);
+  // Each round is two clock ticks (a malloc and a free).
+  for (uint64_t i = 0; i < hak::kLargeCacheDecayOps / 4; ++i) hak_free(hak_malloc(8 * kMiB));
+  EXPECT_EQ(ChunkGetCounters().large_cached_chunks, expect_both) << "not idle long enough yet";
+  for (uint64_t i = 0; i < hak::kLargeCacheDecayOps / 4 + 2; ++i) hak_free(hak_malloc(8 * kMiB));
+  const auto c = ChunkGetCounters();
+  EXPECT_EQ(c.large_cached_chunks, expect_one) << "the 6 MiB entry was idle for the decay window";
+  if constexpr (hak::kLargeCache) {
+    EXPECT_GE(c.large_cached_bytes, 8 * kMiB);
+  }
+  hak_free(keep);
+  ExpectCacheEmpty();
+}
+
+TEST(LargeCache, ReuseFitsAChunkOfAnotherSize) {
+  void* keep = hak_malloc(32 * kMiB);
+  void* p = hak_malloc(12 * kMiB);
+  Fill(p, 12 * kMiB, 5);
+  hak_free(p);
+  const auto os0 = OsGetCounters();
+  void* q = hak_malloc(3 * kMiB);  // shrinks the 12 MiB entry in place
+  ASSERT_NE(q, nullptr);
+  if constexpr (hak::kLargeCache) {
+    EXPECT_EQ(q, p);
+    EXPECT_EQ(OsGetCounters().remaps, os0.remaps + 1);
+    EXPECT_EQ(OsGetCounters().bytes_mapped_now + 9 * kMiB, os0.bytes_mapped_now);
+    EXPECT_LT(hak_malloc_usable_size(q), 4 * kMiB);
+    // the tail's granules are no longer ours
+    EXPECT_EQ(hak::OwnershipGet(reinterpret_cast<uintptr_t>(q) + 8 * kMiB), 0);
+  }
+  Fill(q, 3 * kMiB, 6);
+  hak_free(q);
+  void* r = hak_malloc(10 * kMiB);  // grows the 3 MiB entry
+  ASSERT_NE(r, nullptr);
+  Fill(r, 10 * kMiB, 7);
+  EXPECT_TRUE(Check(r, 10 * kMiB, 7));
+  EXPECT_EQ(hak::OwnershipGet(reinterpret_cast<uintptr_t>(r) + 9 * kMiB), hak::kChunkTag);
+  hak_free(r);
+  hak_free(keep);
+  ExpectCacheEmpty();
+}
+
+TEST(LargeCache, ReallocKeepsContentsAndUsesMremap) {
+  const auto os0 = OsGetCounters();
+  size_t n = 100 * 1024;  // a Mid chunk
+  auto* p = static_cast<uint8_t*>(hak_malloc(n));
+  Fill(p, n, 1);
+  for (size_t m : {size_t{300} * 1024, size_t{900} * 1024, 2 * kMiB + 1, 5 * kMiB, 17 * kMiB}) {
+    auto* q = static_cast<uint8_t*>(hak_realloc(p, m));
+    ASSERT_NE(q, nullptr);
+    ASSERT_TRUE(Check(q, n, 1)) << n << " -> " << m;
+    EXPECT_GE(hak_malloc_usable_size(q), m);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(q) % 16, 0u);
+    Fill(q, m, 1);
+    p = q;
+    n = m;
+  }
+  // Shrinking: below half the chunk, resized in place (tail released), contents kept.
+  auto* s = static_cast<uint8_t*>(hak_realloc(p, 3 * kMiB));
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(CheckPages(s, 3 * kMiB, 1));
+  const auto os1 = OsGetCounters();
+  if constexpr (hak::kLargeCache) {
+    EXPECT_EQ(s, p) << "a shrink stays in place";
+    EXPECT_GE(os1.remaps, os0.remaps + 5);
+    EXPECT_LT(hak_malloc_usable_size(s), 4 * kMiB);
+  } else {
+    EXPECT_EQ(os1.remaps, os0.remaps);
+  }
+  hak_free(s);
+  ExpectCacheEmpty();
+}
+
+TEST(LargeCache, ReallocGrowthByStepsMovesRarely) {
+  if constexpr (!hak::kLargeCache) GTEST_SKIP() << "large_cache=off copies on every growth";
+  size_t n = 64 * 1024;
+  auto* p = static_cast<uint8_t*>(hak_malloc(n));
+  Fill(p, n, 2);
+  const auto os0 = OsGetCounters();
+  int moves = 0;
+  while (n < 16 * kMiB) {
+    const size_t m = n + 256 * 1024;
+    auto* q = static_cast<uint8_t*>(hak_realloc(p, m));
+    ASSERT_NE(q, nullptr);
+    moves += q != p;
+    ASSERT_TRUE(Check(q, n, 2));
+    Fill(q, m, 2);
+    p = q;
+    n = m;
+  }
+  // 64 steps; doubling on a move: about log2(16 MiB / 64 KiB) = 8 moves, never one per step.
+  // Every growth is an mremap (in place, or a move onto one fresh reservation): no copy.
+  const auto os1 = OsGetCounters();
+  EXPECT_GE(moves, 1);
+  EXPECT_LE(moves, 12);
+  EXPECT_LE(os1.maps - os0.maps, uint64_t(moves));
+  EXPECT_GE(os1.remaps - os0.remaps, uint64_t(moves));
+  hak_free(p);
+  ExpectCacheEmpty();
+}
+
+TEST(LargeCache, ThreadsShareTheCacheSafely) {
+  void* keep = hak_malloc(32 * kMiB);
+  std::vector<std::thread> ts;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < 2; ++t) {
+    ts.emplace_back([t, &bad] {
+      uint32_t x = 0x9E3779B9u * uint32_t(t + 1);
+      for (int i = 0; i < 200; ++i) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        const size_t n = 300 * 1024 + x % (6 * kMiB);
+        auto* p = static_cast<uint8_t*>(hak_malloc(n));
+        if (p == nullptr) {
+          bad.fetch_add(1);
+          continue;
+        }
+        p[0] = uint8_t(t);
+        p[n - 1] = uint8_t(t);
+        if (i % 3 == 0) {
+          auto* q = static_cast<uint8_t*>(hak_realloc(p, n + kMiB));
+          if (q == nullptr || q[0] != uint8_t(t) || q[n - 1] != uint8_t(t)) bad.fetch_add(1);
+          if (q != nullptr) p = q;
+        }
+        hak_free(p);
+      }
+    });
+  }
+  for (auto& th : ts) th.join();
+  EXPECT_EQ(bad.load(), 0);
+  hak_free(keep);
+  ExpectCacheEmpty();
+}
+
+// fork() while another thread churns Large blocks through the cache: the child finds the chunk
+// lock free and can use the cache and mremap at once.
+TEST(LargeCache, ForkWhileTheCacheIsBusy) {
+  void* keep = hak_malloc(32 * kMiB);
+  std::atomic<bool> stop{false};
+  std::thread worker([&stop] {
+    uint32_t x = 12345;
+    while (!stop.load(std::memory_order_relaxed)) {
+      x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+      void* p = hak_malloc(3 * kMiB + x % kMiB);
+      void* q = hak_realloc(p, 5 * kMiB);
+      hak_free(q);
+    }
+  });
+  for (int i = 0; i < 10; ++i) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      void* p = hak_malloc(4 * kMiB);
+      if (p == nullptr) _exit(2);
+      memset(p, 1, 4 * kMiB);
+      void* q = hak_realloc(p, 9 * kMiB);
+      if (q == nullptr || static_cast<uint8_t*>(q)[4 * kMiB - 1] != 1) _exit(3);
+      hak_free(q);
+      _exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << "child died of signal " << WTERMSIG(status);
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+  }
+  stop = true;
+  worker.join();
+  hak_free(keep);
+  ExpectCacheEmpty();
+}
+
+}  // namespace
