@@ -16,9 +16,10 @@ BZL = os.path.join("allocator", "variants.bzl")
 BAZELRC = os.path.join("allocator", "variants.bazelrc")
 VARIANT_STRING_H = os.path.join("allocator", "variant_string.h")
 # Branches of the history: "e" (phase7 .. e3, what tools/history.py replays, the default) and
-# "findings" (the 2025-11-09 Findings state and its fix plan, never replayed).
+# "findings" (the 2025-11-09 Findings state and its fix plan, never replayed) and "beyond" (states
+# after E3 that are not in the seeds, issue 14; not replayed either).
 DEFAULT_BRANCH = "e"
-BRANCHES = ("e", "findings")
+BRANCHES = ("e", "findings", "beyond")
 PEERS_DOC = {
     "system": "glibc 2.36 malloc (Debian)",
     "mimalloc": "mimalloc 2.0.9 (Debian libmimalloc-dev)",
