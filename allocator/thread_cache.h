@@ -49,8 +49,12 @@ extern __thread ThreadCache t_cache __attribute__((tls_model("initial-exec")));
 HAK_FAST_PATH void* CachePop(ThreadCache& tc, int c) {
   void* p = tc.head[c];
   if (HAK_LIKELY(p != nullptr)) {
-    tc.head[c] = LinkNext(p);
+    void* next = LinkNext(p);
+    tc.head[c] = next;
     --tc.count[c];
+    // remote_free=owner: blocks that came home were last written by the sender's core, so the
+    // next pop's link load would miss; start fetching it now (prefetching nullptr is harmless).
+    if constexpr (kRemoteFreeOwner) __builtin_prefetch(next, 1, 3);
   }
   return p;
 }
