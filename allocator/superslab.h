@@ -80,8 +80,11 @@ HAK_FAST_PATH SlabMeta* SlabOf(uintptr_t p) {
 // remote_free=owner, free fast path: the home slot of the tiny slab holding p. p must lie in a
 // tiny SuperSlab (the ownership map byte proved it), so no kind test: one shift, one mask, one load.
 HAK_FAST_PATH uint32_t TinySlabHome(uintptr_t p) {
-  SuperSlab* ss = SuperSlabOf(p);
-  return ss->slabs[(p >> kSlabShift) & (kSlabsPerSuperSlab - 1)].home.load(std::memory_order_relaxed);
+  // slab index * sizeof(SlabMeta) straight from the address: one shift and one mask.
+  static_assert(sizeof(SlabMeta) == (size_t{1} << 6), "the shift below assumes 64-byte SlabMeta");
+  const uintptr_t off = (p >> (kSlabShift - 6)) & (uintptr_t(kSlabsPerSuperSlab - 1) << 6);
+  const char* slabs = reinterpret_cast<const char*>(SuperSlabOf(p)->slabs);
+  return reinterpret_cast<const SlabMeta*>(slabs + off)->home.load(std::memory_order_relaxed);
 }
 // True when p is the user pointer of a slot of slab s (not interior, not metadata).
 bool SlabIsBlockStart(const SlabMeta* s, uintptr_t p);
