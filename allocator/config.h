@@ -111,6 +111,20 @@
 #define HAKMEM_LARGE_CACHE 0
 #endif
 
+// HAKMEM_REMOTE_FREE: where a tiny free of a block homed at another thread goes (not in the seeds;
+//   "beyond the seeds", issue 14). A tiny slab's home is the thread slot of the thread that last
+//   carved from it (SlabMeta::home, kept when the slab is left).
+#define HAKMEM_REMOTE_FREE_LOCAL 0  // HAKMEM's design (every state up to e3_safe): onto the freeing
+                                    // thread's own list; blocks migrate, spills return them one
+                                    // slab run at a time
+#define HAKMEM_REMOTE_FREE_OWNER 1  // home in batches: a per-thread outbox per home thread, flushed
+                                    // by count or on refill with one CAS onto the home's MPSC
+                                    // inbox; the home drains its inbox when a list runs empty,
+                                    // before refilling from slabs (thread_cache.h/.cc)
+#ifndef HAKMEM_REMOTE_FREE
+#define HAKMEM_REMOTE_FREE HAKMEM_REMOTE_FREE_LOCAL
+#endif
+
 // HAKMEM_STATS (0|1): route counters, refill/spill counts, and a per-free route trace
 //   (environment HAKMEM_FREE_ROUTE_TRACE=1). 0 compiles every counter out of the fast paths.
 #ifndef HAKMEM_STATS
@@ -177,6 +191,9 @@
 #if HAKMEM_LARGE_CACHE != 0 && HAKMEM_LARGE_CACHE != 1
 #error "HAKMEM_LARGE_CACHE must be 0 or 1"
 #endif
+#if HAKMEM_REMOTE_FREE != HAKMEM_REMOTE_FREE_LOCAL && HAKMEM_REMOTE_FREE != HAKMEM_REMOTE_FREE_OWNER
+#error "HAKMEM_REMOTE_FREE must be LOCAL or OWNER"
+#endif
 // Exclusive combinations.
 #if HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_HEADER && HAKMEM_FREE_FAST_REGISTRY_CHECK
 #error "free_dispatch=superslab already looks up every free; free_fast_registry_check is meaningless"
@@ -184,6 +201,12 @@
 #if HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_HEADER && \
     HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP
 #error "free_dispatch=superslab does not read the header; fast_ownership_check=map has nothing to check"
+#endif
+#if HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_OWNER && HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_HEADER
+#error "remote_free=owner reads the home of a slab the header fast path has proved tiny; free_dispatch=superslab* is not supported"
+#endif
+#if HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_OWNER && HAKMEM_FAST_OWNERSHIP_CHECK != HAKMEM_OWNERSHIP_MAP && !HAKMEM_DEBUG
+#error "remote_free=owner reads the slab metadata of the freed pointer: it needs fast_ownership_check=map, which proves the pointer is in a tiny slab"
 #endif
 
 // ---- The switches as C++ constants: code tests them with `if constexpr`, never `#if`, so every
@@ -206,6 +229,8 @@ inline constexpr bool kMidFastPath = HAKMEM_MID_FAST_PATH;
 inline constexpr bool kStats = HAKMEM_STATS;
 // large_cache=on: the Large chunk cache and mremap for Mid/Large realloc (mid_large.h).
 inline constexpr bool kLargeCache = HAKMEM_LARGE_CACHE;
+// remote_free=owner: tiny frees of blocks homed at another thread go home in batches.
+inline constexpr bool kRemoteFreeOwner = HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_OWNER;
 inline constexpr bool kDebug = HAKMEM_DEBUG;
 // The tiny free fast path checks the ownership map and the block stride: the release default
 // (fast_ownership_check=map) and every debug build.

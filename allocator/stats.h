@@ -23,7 +23,11 @@ namespace hak {
   X(malloc_fast)      /* tiny (mid_fast_path: and pool) malloc served by a TLS pop */\
   X(malloc_slow)      /* any malloc that took the slow path */                       \
   X(refill)           /* TLS list refills from a slab */                             \
-  X(spill)            /* TLS list spills to slabs */
+  X(spill)            /* TLS list spills to slabs */                                 \
+  X(remote_sent)      /* remote_free=owner: tiny free put in an outbox for its home */ \
+  X(remote_flush)     /* an outbox batch pushed onto its home's inbox (one CAS) */     \
+  X(remote_fallback)  /* an outbox batch whose home had exited: kept by the sender */  \
+  X(remote_drain)     /* a thread took a non-empty inbox into its lists */
 
 enum StatId : int {
 #define HAKMEM_STAT_ENUM(name) kStat_##name,

@@ -71,6 +71,7 @@ SuperSlab* NewSuperSlab(uint32_t kind) {
     s.remote.store(0, std::memory_order_relaxed);
     s.used.store(0, std::memory_order_relaxed);
     s.owner.store(0, std::memory_order_relaxed);
+    s.home.store(0, std::memory_order_relaxed);
     s.free = nullptr;
     s.class_idx = kNoClass;
     s.on_partial = 0;

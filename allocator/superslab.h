@@ -7,6 +7,10 @@
 //   used    blocks out of the slab (in some thread cache or in the user's hands)
 //   owner   heap id of the thread carving it, 0 when none; an unowned slab with free blocks sits
 //           on its class's partial list until a thread adopts it
+//   home    remote_free=owner: thread slot (thread_cache.cc) of the last thread that carved from
+//           it, kept when the slab is left; a free by another thread sends the block there.
+//           Written by that thread, read by any freeing thread (a stale value only picks another
+//           live cache, which is as valid as any)
 // A slab goes back to its SuperSlab when it is unowned and used == 0; an empty SuperSlab goes to
 // a small cache and beyond that back to the OS.
 #ifndef HAKMEM_ALLOCATOR_SUPERSLAB_H_
@@ -36,10 +40,13 @@ struct alignas(64) SlabMeta {
   uint8_t on_partial;
   uint8_t slab_idx;
   uint8_t pad;
+  std::atomic<uint32_t> home;  // remote_free=owner: home thread slot, 0 = none (was padding)
   SlabMeta* partial_next;
   SlabMeta* partial_prev;
 };
 static_assert(sizeof(SlabMeta) == 64, "SlabMeta must stay one cache line");
+static_assert(offsetof(SlabMeta, home) == 44 && offsetof(SlabMeta, partial_next) == 48,
+              "home fills the hole before partial_next: the layout is otherwise unchanged");
 
 enum SuperSlabKind : uint32_t { kKindTiny = 1, kKindPool = 2 };
 inline constexpr uint64_t kSuperSlabMagic = 0x48414b4d454d5353ull;  // "HAKMEMSS"
@@ -68,6 +75,15 @@ HAK_FAST_PATH SlabMeta* SlabOf(uintptr_t p) {
   SuperSlab* ss = SuperSlabOf(p);
   const size_t idx = ss->kind == kKindPool ? 0 : (p >> kSlabShift) & (kSlabsPerSuperSlab - 1);
   return &ss->slabs[idx];
+}
+// remote_free=owner, free fast path: the home slot of the tiny slab holding p. p must lie in a
+// tiny SuperSlab (the ownership map byte proved it), so no kind test: one shift, one mask, one load.
+HAK_FAST_PATH uint32_t TinySlabHome(uintptr_t p) {
+  // slab index * sizeof(SlabMeta) straight from the address: one shift and one mask.
+  static_assert(sizeof(SlabMeta) == (size_t{1} << 6), "the shift below assumes 64-byte SlabMeta");
+  const uintptr_t off = (p >> (kSlabShift - 6)) & (uintptr_t(kSlabsPerSuperSlab - 1) << 6);
+  const char* slabs = reinterpret_cast<const char*>(SuperSlabOf(p)->slabs);
+  return reinterpret_cast<const SlabMeta*>(slabs + off)->home.load(std::memory_order_relaxed);
 }
 // True when p is the user pointer of a slot of slab s (not interior, not metadata).
 bool SlabIsBlockStart(const SlabMeta* s, uintptr_t p);

@@ -16,9 +16,158 @@ std::atomic<uint32_t> g_next_heap_id{1};
 pthread_key_t g_exit_key;
 pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-void OnThreadExit(void*) {
+// ---- remote_free=owner: home slots and outboxes ----
+// A home slot is held by one live thread at a time (claimed at thread init, released at exit).
+// Its inbox[c] is a Treiber stack of class-c blocks; the head word is (count << 48 | head), so
+// senders push a whole chain and add its length in one CAS, and the holder takes everything,
+// count included, with one exchange. Push plus take-all is ABA-safe. While no thread holds the
+// slot its inboxes read kInboxClosed and a sender keeps its chain; a stale sender that reaches a
+// slot re-claimed by another thread delivers to that thread, which is as valid a cache as any.
+constexpr uintptr_t kInboxClosed = 1;  // never a block address (blocks are 8-aligned)
+constexpr int kInboxCountShift = 48;
+constexpr uintptr_t kInboxAddrMask = (uintptr_t{1} << kInboxCountShift) - 1;
+constexpr uint32_t kInboxMaxCount = 0xFFFF;
+struct alignas(64) HomeSlot {
+  std::atomic<uintptr_t> inbox[kNumTinyClasses];
+};
+static_assert(sizeof(HomeSlot) == 64, "one home slot per cache line: senders to different homes never share one");
+HomeSlot g_homes[kHomeSlots];                     // zero: open and empty (unclaimed slots are never a home)
+std::atomic<uint32_t> g_home_claimed[kHomeSlots];  // 1 = held by a live thread
+
+// Per thread: up to kOutboxHomes homes, one chain head..tail per class, linked as a TLS list
+// (each link carries its class's header byte); a chain's tail links to nullptr until its push.
+struct OutboxEntry {
+  uint32_t home;   // 0 = entry free
+  uint32_t total;  // blocks in all chains
+  void* head[kNumTinyClasses];
+  void* tail[kNumTinyClasses];
+  uint32_t count[kNumTinyClasses];
+};
+struct Outbox {
+  OutboxEntry e[kOutboxHomes];
+  uint32_t pending;  // blocks in all entries
+  uint32_t victim;   // round robin when every entry is taken
+};
+__thread Outbox t_outbox __attribute__((tls_model("initial-exec")));
+
+void Spill(ThreadCache& tc, int cls, uint32_t n);
+
+// A chain of tiny blocks (links as in the TLS lists: each carries its class) onto this thread's
+// lists, block by block; a list pushed beyond its capacity spills back down to it. The slow form:
+// fallbacks and thread exit only (the home's drain of an empty list splices without a walk).
+void Distribute(ThreadCache& tc, void* b) {
+  uint32_t touched = 0;
+  while (b != nullptr) {
+    const uintptr_t w = *static_cast<uintptr_t*>(b);
+    void* next = reinterpret_cast<void*>(w & kLinkAddrMask);
+    const uint8_t h = uint8_t(w >> 56);
+    const int c = h & 0x07;
+    CachePush(tc, c, b, b, 1, h);
+    touched |= 1u << c;
+    b = next;
+  }
+  while (touched != 0) {
+    const int c = __builtin_ctz(touched);
+    touched &= touched - 1;
+    if (tc.count[c] > tc.cap[c]) Spill(tc, c, tc.count[c] - tc.cap[c]);
+  }
+}
+
+// Sends the class-c chain of an outbox entry to its home with one CAS (or keeps it: the home has
+// exited, the inbox count would overflow, or an address does not fit the head word).
+void FlushChain(ThreadCache& tc, OutboxEntry& e, int c) {
+  const uint32_t n = e.count[c];
+  void* head = e.head[c];
+  void* tail = e.tail[c];
+  const uint8_t h = kClasses[c].header;
+  std::atomic<uintptr_t>& inbox = g_homes[e.home].inbox[c];
+  uintptr_t old = inbox.load(std::memory_order_relaxed);
+  for (;;) {
+    if (old == kInboxClosed || (old >> kInboxCountShift) + n > kInboxMaxCount ||
+        (reinterpret_cast<uintptr_t>(head) & ~kInboxAddrMask) != 0) {
+      LinkSet(tail, nullptr, h);
+      HAK_STAT(remote_fallback);
+      Distribute(tc, head);
+      break;
+    }
+    LinkSet(tail, reinterpret_cast<void*>(old & kInboxAddrMask), h);
+    const uintptr_t next = (((old >> kInboxCountShift) + n) << kInboxCountShift) | reinterpret_cast<uintptr_t>(head);
+    if (inbox.compare_exchange_weak(old, next, std::memory_order_release, std::memory_order_relaxed)) {
+      HAK_STAT(remote_flush);
+      break;
+    }
+  }
+  e.head[c] = e.tail[c] = nullptr;
+  e.count[c] = 0;
+  e.total -= n;
+  t_outbox.pending -= n;
+  if (e.total == 0) e.home = 0;
+}
+
+void FlushEntry(ThreadCache& tc, OutboxEntry& e) {
+  for (int c = 0; c < kNumTinyClasses && e.total != 0; ++c) {
+    if (e.count[c] != 0) FlushChain(tc, e, c);
+  }
+}
+
+void FlushOutbox(ThreadCache& tc) {
+  for (OutboxEntry& e : t_outbox.e) {
+    if (e.total != 0) FlushEntry(tc, e);
+  }
+}
+
+// The holder takes its class-c inbox: spliced whole into an empty list (the refill case), else
+// block by block. Only the holder closes its inboxes, so one it sees open stays open.
+void DrainInbox(ThreadCache& tc, int c) {
+  if (tc.home_slot == 0) return;
+  std::atomic<uintptr_t>& inbox = g_homes[tc.home_slot].inbox[c];
+  const uintptr_t w = inbox.load(std::memory_order_relaxed);
+  if (w == 0 || w == kInboxClosed) return;
+  HAK_STAT(remote_drain);
+  const uintptr_t all = inbox.exchange(0, std::memory_order_acquire);
+  void* chain = reinterpret_cast<void*>(all & kInboxAddrMask);
+  if (tc.head[c] == nullptr) {
+    tc.head[c] = chain;
+    tc.count[c] = uint32_t(all >> kInboxCountShift);
+  } else {
+    Distribute(tc, chain);
+  }
+}
+
+void ClaimHomeSlot(ThreadCache& tc) {
+  for (uint32_t i = 1; i < kHomeSlots; ++i) {
+    uint32_t expected = 0;
+    if (g_home_claimed[i].load(std::memory_order_relaxed) == 0 &&
+        g_home_claimed[i].compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
+      for (auto& inbox : g_homes[i].inbox) inbox.store(0, std::memory_order_release);  // open
+      tc.home_slot = i;
+      return;
+    }
+  }
+  tc.home_slot = 0;  // every slot held: this thread's slabs have no home, frees of them stay local
+}
+
+// Thread exit: outboxes home, the inboxes closed and taken (senders from now on keep their
+// chains), then the normal flush spills it all; the slot is free for the next thread.
+void ReleaseHomeSlot(ThreadCache& tc) {
+  FlushOutbox(tc);
+  const uint32_t slot = tc.home_slot;
+  if (slot == 0) return;
+  for (auto& inbox : g_homes[slot].inbox) {
+    const uintptr_t all = inbox.exchange(kInboxClosed, std::memory_order_acq_rel);
+    Distribute(tc, reinterpret_cast<void*>(all & kInboxAddrMask));
+  }
   CacheFlushThread();
+  tc.home_slot = 0;
+  g_home_claimed[slot].store(0, std::memory_order_release);
+}
+
+void OnThreadExit(void*) {
   ThreadCache& tc = t_cache;
+  if constexpr (kRemoteFreeOwner) {
+    if (tc.state == kCacheLive) ReleaseHomeSlot(tc);
+  }
+  CacheFlushThread();
   tc.state = kCacheDead;
   for (int c = 0; c < kNumClasses; ++c) tc.cap[c] = 0;  // later frees miss the fast path
 }
@@ -31,6 +180,7 @@ HAK_SLOW_PATH void ThreadInit(ThreadCache& tc) {
   tc.heap_id = g_next_heap_id.fetch_add(1, std::memory_order_relaxed);
   if (tc.heap_id == 0) tc.heap_id = g_next_heap_id.fetch_add(1, std::memory_order_relaxed);
   for (int c = 0; c < kNumClasses; ++c) tc.cap[c] = kClasses[c].cap;
+  if constexpr (kRemoteFreeOwner) ClaimHomeSlot(tc);
   tc.state = kCacheLive;
   pthread_once(&g_once, GlobalInitOnce);
   pthread_setspecific(g_exit_key, &tc);
@@ -75,6 +225,16 @@ void* CacheRefillPop(int cls) {
   if (HAK_UNLIKELY(tc.state == kCacheUninit)) ThreadInit(tc);
   // Another path (pool, memalign) may have filled the list meanwhile.
   if (void* p = CachePop(tc, cls)) return p;
+  if constexpr (kRemoteFreeOwner) {
+    // Before the slabs: send our outboxes home, then take what came home to us.
+    if (HAK_LIKELY(tc.state == kCacheLive)) {
+      if (t_outbox.pending != 0) FlushOutbox(tc);
+      if (cls < kNumTinyClasses) {
+        DrainInbox(tc, cls);
+        if (void* p = CachePop(tc, cls)) return p;
+      }
+    }
+  }
   HAK_STAT(refill);
   const uint32_t want = tc.state == kCacheDead ? 1 : kClasses[cls].batch;
   void* head = nullptr;
@@ -91,6 +251,7 @@ void* CacheRefillPop(int cls) {
     s = SlabAdoptPartial(cls, tc.heap_id);
     if (s == nullptr) s = SlabAcquire(cls, tc.heap_id);
     if (s == nullptr) return nullptr;  // errno ENOMEM from the OS layer
+    if constexpr (kRemoteFreeOwner) s->home.store(tc.home_slot, std::memory_order_relaxed);
     tc.current[cls] = s;
   }
   // Hand out the first block, cache the rest.
@@ -111,10 +272,57 @@ void CachePushSlow(void* p, int cls) {
   CachePush(tc, cls, p, p, 1, kClasses[cls].header);
 }
 
+void CacheFreeRemote(void* p, int c) {
+  ThreadCache& tc = t_cache;
+  if (HAK_UNLIKELY(tc.state != kCacheLive)) {
+    if (tc.state == kCacheUninit) ThreadInit(tc);
+    if (tc.state == kCacheDead) {  // thread is exiting: straight home to the slab
+      SlabReturn(SlabOf(reinterpret_cast<uintptr_t>(p)), p, p, 1, 0);
+      return;
+    }
+  }
+  const uint32_t home = TinySlabHome(reinterpret_cast<uintptr_t>(p));
+  if (home == tc.home_slot || home == 0 || home >= kHomeSlots) return CachePushSlow(p, c);  // ours / no home
+  HAK_STAT(remote_sent);
+  Outbox& ob = t_outbox;
+  OutboxEntry* e = nullptr;
+  OutboxEntry* free_entry = nullptr;
+  for (OutboxEntry& x : ob.e) {
+    if (x.home == home) {
+      e = &x;
+      break;
+    }
+    if (x.home == 0 && free_entry == nullptr) free_entry = &x;
+  }
+  if (e == nullptr) {
+    if (free_entry == nullptr) {  // every entry taken by another home: send one off
+      free_entry = &ob.e[ob.victim++ % kOutboxHomes];
+      FlushEntry(tc, *free_entry);
+    }
+    e = free_entry;
+    e->home = home;
+  }
+  if (e->count[c] == 0) e->tail[c] = p;
+  LinkSet(p, e->head[c], kClasses[c].header);
+  e->head[c] = p;
+  ++e->total;
+  ++ob.pending;
+  if (++e->count[c] >= kRemoteBatch) FlushChain(tc, *e, c);
+}
+
 void CacheFlushThread() {
   ThreadCache& tc = t_cache;
   if (tc.state != kCacheLive) return;
+  if constexpr (kRemoteFreeOwner) {
+    FlushOutbox(tc);
+    for (int c = 0; c < kNumTinyClasses; ++c) DrainInbox(tc, c);
+  }
   for (int c = 0; c < kNumClasses; ++c) FlushClass(tc, c);
+}
+
+uint32_t CacheOutboxPending() { return t_outbox.pending; }
+bool CacheHomeSlotLive(uint32_t slot) {
+  return slot != 0 && slot < kHomeSlots && g_home_claimed[slot].load(std::memory_order_acquire) != 0;
 }
 
 }  // namespace hak

@@ -121,6 +121,20 @@
 #else
 #error "HAKMEM_FAST_OWNERSHIP_CHECK has a value variants.bzl does not list"
 #endif
+// remote_free
+#ifndef HAKMEM_REMOTE_FREE_LOCAL
+#error "config.h does not define HAKMEM_REMOTE_FREE_LOCAL (variants.bzl: remote_free=local)"
+#endif
+#ifndef HAKMEM_REMOTE_FREE_OWNER
+#error "config.h does not define HAKMEM_REMOTE_FREE_OWNER (variants.bzl: remote_free=owner)"
+#endif
+#if HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_LOCAL
+#define HAK_VS_REMOTE_FREE "remote_free=local"
+#elif HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_OWNER
+#define HAK_VS_REMOTE_FREE "remote_free=owner"
+#else
+#error "HAKMEM_REMOTE_FREE has a value variants.bzl does not list"
+#endif
 // stats
 #if HAKMEM_STATS == 0
 #define HAK_VS_STATS "stats=off"
@@ -173,6 +187,7 @@ inline constexpr const char kVariantString[] =
     HAK_VS_WRAPPER_GUARDS ","
     HAK_VS_LEGACY_C7_BRANCHES ","
     HAK_VS_FAST_OWNERSHIP_CHECK ","
+    HAK_VS_REMOTE_FREE ","
     HAK_VS_STATS ","
     HAK_VS_FAST_PATH_CHECKS ","
     HAK_VS_MID_FAST_PATH ","

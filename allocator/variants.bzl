@@ -62,6 +62,12 @@ SWITCHES = {
         "macro": "HAKMEM_FAST_OWNERSHIP_CHECK",
         "macro_values": {"none": "HAKMEM_OWNERSHIP_NONE", "map": "HAKMEM_OWNERSHIP_MAP"},
     },
+    "remote_free": {
+        "doc": "owner (beyond the seeds): a tiny free of a block whose slab is homed at another thread goes home in batches (per-thread outbox per home, flushed by count or on refill, one CAS onto the home's MPSC inbox; the home drains it when a list runs empty, before refilling from slabs); local: HAKMEM's design, onto the freeing thread's own list",
+        "values": ["local", "owner"],
+        "macro": "HAKMEM_REMOTE_FREE",
+        "macro_values": {"local": "HAKMEM_REMOTE_FREE_LOCAL", "owner": "HAKMEM_REMOTE_FREE_OWNER"},
+    },
     "stats": {
         "doc": "on: route counters (header_fast, ss_hit, pool, mid, large, foreign), refills, spills, HAKMEM_FREE_ROUTE_TRACE=1; off compiles all of it out",
         "values": ["off", "on"],
@@ -168,6 +174,16 @@ VARIANTS = [
         "title": "E3 + ownership map and stride test on the tiny free fast path: the release default build (not in the seeds)",
         "switches": {},
         "history": False,
+    },
+    {
+        "name": "x1_remote",
+        "commit": "lab",
+        "date": "2026-12-01",
+        "title": "Remote frees go home: tiny blocks freed by another thread return to their slab's home thread in batches",
+        "switches": {"remote_free": "owner"},
+        "branch": "beyond",
+        "history": False,
+        "notes": "beyond the seeds: e3_safe plus remote_free=owner. A tiny slab's home is the thread slot (1..63) of the thread that last carved from it, kept when the slab is left. The free fast path compares that home with the thread's slot; a mismatch goes to a per-thread outbox of 4 homes, flushed at 32 blocks, on eviction, on every refill and at thread exit, as one CAS onto the home's MPSC inbox (a Treiber stack taken whole). The home drains its inbox into its lists when one runs empty, before the slab refill. A thread's exit closes its inbox (later pushes fall back to the pusher's own lists) and spills what it held; slot 0 (more than 63 live threads) means no home: those frees stay local. Pool classes are unchanged (local).",
     },
     {
         "name": "x2_mid",
