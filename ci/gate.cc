@@ -310,6 +310,19 @@ std::set<std::string> ProgramsOf(const std::string& workloads) {
   return p;
 }
 
+// Whether a revision can run a workload: it has per-config targets of the workload's program
+// and its harness knows the workload by name (lab::kWorkloads in harness/result.h). A program can
+// predate one of its modes: mem_large_churn runs bench_mem, which revisions before it also have.
+bool RevisionRuns(const std::string& ws, const std::string& sha, const std::string& workload,
+                  const std::string& build_bazel) {
+  if (build_bazel.find("variant_binaries(\"" + lab::ProgramOf(workload) + "\"") == std::string::npos) return false;
+  const lab::RunOutput result_h = lab::RunCommand({"git", "-C", ws, "show", sha + ":harness/result.h"}, 60);
+  // A revision from before the list (no kWorkloads) predates every mode added since: its programs
+  // run what they have targets for.
+  if (result_h.status != 0 || result_h.out.find("kWorkloads") == std::string::npos) return true;
+  return result_h.out.find("\"" + workload + "\"") != std::string::npos;
+}
+
 // A revision older than the lab's targets (or without one of the configs) is bad input: say so
 // before building anything.
 void CheckRevisionHasTargets(const std::string& ws, const std::string& sha, const std::vector<std::string>& configs,
@@ -330,6 +343,12 @@ void CheckRevisionHasTargets(const std::string& ws, const std::string& sha, cons
                       "with --workloads", sha.substr(0, 10), program));
     }
   }
+  for (const auto& w : SplitList(workloads)) {
+    if (!RevisionRuns(ws, sha, w, build.out)) {
+      Die(fmt::format("revision {} does not know workload {} (older than it): leave it out with --workloads",
+                      sha.substr(0, 10), w));
+    }
+  }
   for (const auto& c : configs) {
     if (bzl.out.find("\"name\": \"" + c + "\"") == std::string::npos) {
       Die(fmt::format("revision {} has no config '{}' in allocator/variants.bzl", sha.substr(0, 10), c));
@@ -337,8 +356,8 @@ void CheckRevisionHasTargets(const std::string& ws, const std::string& sha, cons
   }
 }
 
-// The default grid for two revisions: a workload whose program one of them predates (a grid
-// grows with the lab: medium_mixed needs bench_medium_mixed) is left out, and said so; workloads
+// The default grid for two revisions: a workload one of them predates (a grid grows with the lab:
+// medium_mixed needs bench_medium_mixed, mem_large_churn a mode of bench_mem) is left out, and said so; workloads
 // named with --workloads are never dropped (CheckRevisionHasTargets refuses them instead).
 std::string DefaultGridFor(const std::string& ws, const std::vector<std::string>& shas) {
   std::vector<std::string> keep;
@@ -346,9 +365,9 @@ std::string DefaultGridFor(const std::string& ws, const std::vector<std::string>
     bool all = true;
     for (const auto& sha : shas) {
       const lab::RunOutput build = lab::RunCommand({"git", "-C", ws, "show", sha + ":harness/BUILD.bazel"}, 60);
-      if (build.out.find("variant_binaries(\"" + lab::ProgramOf(w) + "\"") == std::string::npos) {
-        fmt::print(stderr, "gate: revision {} has no {} targets: workload {} left out of the grid\n",
-                   sha.substr(0, 10), lab::ProgramOf(w), w);
+      if (!RevisionRuns(ws, sha, w, build.out)) {
+        fmt::print(stderr, "gate: revision {} predates workload {} ({}): left out of the grid\n",
+                   sha.substr(0, 10), w, lab::ProgramOf(w));
         all = false;
         break;
       }
@@ -483,8 +502,7 @@ int BuildOnly(const Options& o, const std::string& runfiles, const std::string& 
   const lab::RunOutput build = lab::RunCommand({"git", "-C", ws, "show", sha + ":harness/BUILD.bazel"}, 60);
   std::vector<std::string> workloads, skipped;
   for (const auto& w : SplitList(o.workloads)) {
-    const bool has = build.out.find("variant_binaries(\"" + lab::ProgramOf(w) + "\"") != std::string::npos;
-    (has ? workloads : skipped).push_back(w);
+    (RevisionRuns(ws, sha, w, build.out) ? workloads : skipped).push_back(w);
   }
   if (workloads.empty()) Die(fmt::format("revision {} has none of the workloads {}", sha.substr(0, 10), o.workloads));
   const std::string joined = fmt::format("{}", fmt::join(workloads, ","));
