@@ -504,7 +504,7 @@ def history_out_dir(workspace, run_kind):
 
 
 def build_history_report(store, states, results, routes, summary, out_dir, peers=None, claims_html=None,
-                         claim_rows=None):
+                         claim_rows=None, branch_states=None):
     """<out_dir>/index.html with every plot of the history replay (files relative to it); the
     *.png of out_dir this run did not write are deleted. history writes full runs to
     reports/out/ and quick runs to reports/out/quick/.
@@ -612,8 +612,9 @@ def build_history_report(store, states, results, routes, summary, out_dir, peers
         body.append("<h2>A/B of %s -> %s</h2><p>Red bars: points whose throughput verdict is a regression.</p>"
                     "<img src=\"%s\" alt=\"A/B\">" % (html.escape(first["from"]), html.escape(first["to"]),
                                                       os.path.basename(ab_png)))
+    states_by_name = dict({v["name"]: v for v in states}, **(branch_states or {}))
     for b in summary.get("branches", [])[1:]:
-        written += _branch_section(b, results, out_dir, body)
+        written += _branch_section(b, results, out_dir, body, states_by_name)
     shown = {v["name"] for v in states}
     for b in summary.get("branches", [])[1:]:
         for n in b["states"]:
@@ -629,21 +630,23 @@ def build_history_report(store, states, results, routes, summary, out_dir, peers
     return index
 
 
-def _branch_section(b, results, out_dir, body):
+def _branch_section(b, results, out_dir, body, states_by_name=None):
     """A replayed side branch (the Findings' plan): states, gate verdicts, throughput and
     instruction plots. Appends to body, returns the PNGs written."""
     names = [n for n in b["states"] if n in results]
     res = [results[n] for n in names]
-    labels = [n for n in names]
+    by = states_by_name or {}
+    labels = ["%s\n%s\n%s" % (n, by[n]["commit"][:13], by[n]["date"]) if n in by else n for n in names]
     step_verdicts = {s["to"]: s["verdict"] for s in b["steps"]}
 
     def bands(metric):
         return [i for i, n in enumerate(names) if metric_regressed(step_verdicts.get(n), metric, "random_mixed")]
     prefix = "%s_" % b["branch"]
     written = [trend_plot(labels, res, os.path.join(out_dir, prefix + "trend_random_mixed.png"), "random_mixed",
-                          bands("time"), "%s: throughput per state" % b["title"]),
+                          bands("time"), "%s branch: bench_random_mixed throughput per state" % b["branch"].capitalize()),
                trend_plot(labels, res, os.path.join(out_dir, prefix + "trend_instructions.png"), "random_mixed",
-                          bands("instructions"), "%s: instructions per operation" % b["title"], metric="instr")]
+                          bands("instructions"), "%s branch: instructions per operation per state" % b["branch"].capitalize(),
+                          metric="instr")]
     rows = []
     series = b["headline_ops"]
     for i, n in enumerate(b["states"]):

@@ -309,7 +309,8 @@ def main(argv=None):
         index = report.build_history_report(
             store, branches[0][2], results, routes, summary, out_dir, peers,
             claims.render_html(rows, "The seeds' claims against this run (reports/claims.json)",
-                               claims_data.get("contradictions")), claim_rows=rows)
+                               claims_data.get("contradictions")), claim_rows=rows,
+            branch_states={v["name"]: v for v in states})
         print("report: %s" % index)
     print("history: done in %.0fs" % (time.time() - start))
     return 0
