@@ -88,7 +88,9 @@ TEST(RemoteFree, FreedBlocksStayWithTheFreeingThreadOrGoHome) {
       if (!from_a.count(p)) hak_free(p);  // B's own blocks
     }
     // (local: the blocks of A that B got back stay with B's test bookkeeping below.)
-    if (kRemoteFreeOwner) EXPECT_EQ(CacheOutboxPending(), 0u) << "B's refill must have flushed its outbox";
+    if (kRemoteFreeOwner) {
+      EXPECT_EQ(CacheOutboxPending(), 0u) << "B's refill must have flushed its outbox";
+    }
   });
   b.join();
   if constexpr (kRemoteFreeOwner) {
