@@ -30,6 +30,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/tsc.h"
+
 namespace {
 constexpr size_t kSize = 24;  // hakmem C2 (32-byte blocks); a tiny size for every allocator
 constexpr int kMaxN = 100;    // below hakmem's C2 cache capacity (256) with a batch left over
@@ -38,21 +40,9 @@ void* volatile g_blocks[kMaxN];
 // ---- cycles mode (never reached by the callgrind modes) ----------------------------------------
 constexpr int kRepeats = 201;
 
-// Ordered TSC reads (Intel's recommendation): nothing before the start read is still in flight,
-// nothing after the stop read starts early.
-inline uint64_t TscStart() {
-  _mm_lfence();
-  const uint64_t t = __rdtsc();
-  _mm_lfence();
-  return t;
-}
-
-inline uint64_t TscStop() {
-  unsigned aux;
-  const uint64_t t = __rdtscp(&aux);
-  _mm_lfence();
-  return t;
-}
+// Ordered TSC reads: harness/tsc.h.
+using lab::TscStart;
+using lab::TscStop;
 
 // One batch of n calls: 0 = empty, 1 = malloc hits, 2 = free hits (of the blocks of batch 1).
 __attribute__((noinline)) void Batch(int kind, int n) {

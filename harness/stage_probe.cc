@@ -65,6 +65,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/tsc.h"
+
 #include "allocator/api.h"
 #include "allocator/config.h"
 #include "allocator/front_gate.h"
@@ -255,19 +257,9 @@ int FillBlocks() {
   return 0;
 }
 
-// ---- TSC ----
-inline uint64_t TscStart() {
-  _mm_lfence();
-  const uint64_t t = __rdtsc();
-  _mm_lfence();
-  return t;
-}
-inline uint64_t TscStop() {
-  unsigned aux;
-  const uint64_t t = __rdtscp(&aux);
-  _mm_lfence();
-  return t;
-}
+// Ordered TSC reads: harness/tsc.h.
+using lab::TscStart;
+using lab::TscStop;
 double TscMhz() {
   timespec a, b;
   clock_gettime(CLOCK_MONOTONIC, &a);
