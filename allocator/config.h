@@ -121,6 +121,10 @@
                                     // by count or on refill with one CAS onto the home's MPSC
                                     // inbox; the home drains its inbox when a list runs empty,
                                     // before refilling from slabs (thread_cache.h/.cc)
+#define HAKMEM_REMOTE_FREE_SPILL 2  // local's free fast path; a list that overflows sends the
+                                    // blocks it spills that are homed at another live thread
+                                    // home (one CAS per home and class onto the same inboxes)
+                                    // instead of back to their slabs
 #ifndef HAKMEM_REMOTE_FREE
 #define HAKMEM_REMOTE_FREE HAKMEM_REMOTE_FREE_LOCAL
 #endif
@@ -191,8 +195,9 @@
 #if HAKMEM_LARGE_CACHE != 0 && HAKMEM_LARGE_CACHE != 1
 #error "HAKMEM_LARGE_CACHE must be 0 or 1"
 #endif
-#if HAKMEM_REMOTE_FREE != HAKMEM_REMOTE_FREE_LOCAL && HAKMEM_REMOTE_FREE != HAKMEM_REMOTE_FREE_OWNER
-#error "HAKMEM_REMOTE_FREE must be LOCAL or OWNER"
+#if HAKMEM_REMOTE_FREE != HAKMEM_REMOTE_FREE_LOCAL && HAKMEM_REMOTE_FREE != HAKMEM_REMOTE_FREE_OWNER && \
+    HAKMEM_REMOTE_FREE != HAKMEM_REMOTE_FREE_SPILL
+#error "HAKMEM_REMOTE_FREE must be LOCAL, OWNER or SPILL"
 #endif
 // Exclusive combinations.
 #if HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_HEADER && HAKMEM_FREE_FAST_REGISTRY_CHECK
@@ -231,6 +236,10 @@ inline constexpr bool kStats = HAKMEM_STATS;
 inline constexpr bool kLargeCache = HAKMEM_LARGE_CACHE;
 // remote_free=owner: tiny frees of blocks homed at another thread go home in batches.
 inline constexpr bool kRemoteFreeOwner = HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_OWNER;
+// remote_free=spill: the same homes and inboxes, reached only when a list overflows.
+inline constexpr bool kRemoteFreeSpill = HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_SPILL;
+// Either: slabs carry a home, threads hold home slots and drain their inboxes.
+inline constexpr bool kRemoteHomes = kRemoteFreeOwner || kRemoteFreeSpill;
 inline constexpr bool kDebug = HAKMEM_DEBUG;
 // The tiny free fast path checks the ownership map and the block stride: the release default
 // (fast_ownership_check=map) and every debug build.

@@ -2,7 +2,8 @@
 // remote_free=local (every state up to e3_safe): onto the freeing thread's own list.
 // remote_free=owner (x1_remote): home in batches (thread_cache.h): the outbox holds it until a
 // chain reaches kRemoteBatch, the home takes its inbox when a list runs empty, thread exit
-// flushes outboxes and closes inboxes, and nothing is stranded. Built under every named variant
+// flushes outboxes and closes inboxes, and nothing is stranded. remote_free=spill (x1_spill):
+// local's lists, and only a list's overflow goes home. Built under every named variant
 // (//allocator:x1_remote__remote_free_test), so both modes run in CI and under ASan/TSan.
 #include <gtest/gtest.h>
 
@@ -138,6 +139,49 @@ TEST(RemoteFree, OutboxFlushesByCount) {
   a.RunSecondAndJoin();
 }
 
+// spill: frees stay on the freeing thread's list (local's fast path) until it overflows; then the
+// blocks it spills that are homed at another thread go to that home's inbox at once, not to
+// their slabs, and nothing waits in the outbox.
+TEST(RemoteFree, SpillSendsOverflowHome) {
+  if constexpr (!kRemoteFreeSpill) GTEST_SKIP() << "only remote_free=spill sends on overflow";
+  constexpr int kClass = 3;  // kSize's class
+  const uint32_t cap = kClasses[kClass].cap;
+  std::vector<void*> a_blocks;
+  uint32_t a_slot = 0;
+  TwoPhaseThread a(
+      [&] {
+        a_blocks = AllocN(2 * cap);
+        a_slot = t_cache.home_slot;
+      },
+      [&] {
+        for (void* p : a_blocks) hak_free(p);
+      });
+  a.WaitFirst();
+  ASSERT_NE(a_slot, 0u);
+  const uint32_t inbox_before = CacheInboxPending(a_slot, kClass);
+  std::vector<void*> b_kept;
+  std::thread b([&] {
+    // Below capacity: every free is a plain push onto B's list.
+    for (uint32_t i = 0; i < cap; ++i) hak_free(a_blocks[i]);
+    EXPECT_EQ(CacheInboxPending(a_slot, kClass), inbox_before) << "no overflow yet: nothing may go home";
+    EXPECT_EQ(t_cache.count[kClass], cap);
+    // The next free overflows the list: the spilled half (A's blocks) goes to A's inbox.
+    hak_free(a_blocks[cap]);
+    EXPECT_GE(CacheInboxPending(a_slot, kClass), inbox_before + cap / 2) << "the overflow must go home";
+    EXPECT_EQ(CacheOutboxPending(), 0u) << "the spill sends its outbox at once";
+    EXPECT_LE(t_cache.count[kClass], cap);
+    // B keeps the blocks still on its list: take them back so A can free all of them.
+    b_kept = AllocN(t_cache.count[kClass]);
+  });
+  b.join();
+  // Blocks 0..cap are freed (home, or B's and taken back: freed here); A frees the rest.
+  std::vector<void*> rest;
+  for (size_t i = cap + 1; i < a_blocks.size(); ++i) rest.push_back(a_blocks[i]);
+  for (void* p : b_kept) hak_free(p);
+  a_blocks = rest;
+  a.RunSecondAndJoin();
+}
+
 // Whatever exits first, every block ends up back in its slab: slabs in use return to where they
 // were. (A slab is released only when it is unowned and every block is back, so a block left in
 // an outbox, an inbox or a dead thread's cache keeps slabs_in_use above the start.)
@@ -177,7 +221,7 @@ INSTANTIATE_TEST_SUITE_P(Order, RemoteFreeExit, ::testing::Bool(), [](const auto
 
 // owner: a thread holds a live home slot while it runs and gives it up at exit; its slabs carry it.
 TEST(RemoteFree, HomeSlotsAreHeldWhileLiveAndReleasedAtExit) {
-  if constexpr (!kRemoteFreeOwner) GTEST_SKIP() << "remote_free=local has no home slots";
+  if constexpr (!kRemoteHomes) GTEST_SKIP() << "remote_free=local has no home slots";
   uint32_t slot = 0;
   uint32_t slab_home = 0;
   std::thread t([&] {

@@ -16,7 +16,7 @@ std::atomic<uint32_t> g_next_heap_id{1};
 pthread_key_t g_exit_key;
 pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-// ---- remote_free=owner: home slots and outboxes ----
+// ---- remote_free=owner and spill: home slots and outboxes ----
 // A home slot is held by one live thread at a time (claimed at thread init, released at exit).
 // Its inbox[c] is a Treiber stack of class-c blocks; the head word is (count << 48 | head), so
 // senders push a whole chain and add its length in one CAS, and the holder takes everything,
@@ -52,6 +52,30 @@ __thread Outbox t_outbox __attribute__((tls_model("initial-exec")));
 
 void Spill(ThreadCache& tc, int cls, uint32_t n);
 
+// remote_free=spill: a chain that cannot go home (closed or full inbox) goes back to its slabs,
+// one SlabReturn per run of blocks from the same slab, as a local-mode spill does. (Never onto
+// this thread's lists: the spill that built the chain is making room there.)
+void ReturnChainToSlabs(ThreadCache& tc, void* b) {
+  while (b != nullptr) {
+    SlabMeta* s = SlabOf(reinterpret_cast<uintptr_t>(b));
+    void* run_head = b;
+    void* run_tail = b;
+    uint32_t run = 1;
+    b = LinkNext(b);
+    while (b != nullptr && SlabOf(reinterpret_cast<uintptr_t>(b)) == s) {
+      run_tail = b;
+      ++run;
+      b = LinkNext(b);
+    }
+    SlabReturn(s, run_head, run_tail, run, tc.heap_id);
+  }
+}
+
+// How many blocks a home's class-c inbox may hold before senders keep their chains. owner: the
+// head word's count field. spill: four list capacities, so an idle home cannot hoard what other
+// threads could reuse from the slabs.
+uint32_t InboxLimit(int c) { return kRemoteFreeSpill ? 4u * kClasses[c].cap : kInboxMaxCount; }
+
 // A chain of tiny blocks (links as in the TLS lists: each carries its class) onto this thread's
 // lists, block by block; a list pushed beyond its capacity spills back down to it. The slow form:
 // fallbacks and thread exit only (the home's drain of an empty list splices without a walk).
@@ -83,11 +107,15 @@ void FlushChain(ThreadCache& tc, OutboxEntry& e, int c) {
   std::atomic<uintptr_t>& inbox = g_homes[e.home].inbox[c];
   uintptr_t old = inbox.load(std::memory_order_relaxed);
   for (;;) {
-    if (old == kInboxClosed || (old >> kInboxCountShift) + n > kInboxMaxCount ||
+    if (old == kInboxClosed || (old >> kInboxCountShift) + n > InboxLimit(c) ||
         (reinterpret_cast<uintptr_t>(head) & ~kInboxAddrMask) != 0) {
       LinkSet(tail, nullptr, h);
       HAK_STAT(remote_fallback);
-      Distribute(tc, head);
+      if constexpr (kRemoteFreeSpill) {
+        ReturnChainToSlabs(tc, head);
+      } else {
+        Distribute(tc, head);
+      }
       break;
     }
     LinkSet(tail, reinterpret_cast<void*>(old & kInboxAddrMask), h);
@@ -114,6 +142,32 @@ void FlushOutbox(ThreadCache& tc) {
   for (OutboxEntry& e : t_outbox.e) {
     if (e.total != 0) FlushEntry(tc, e);
   }
+}
+
+// The outbox entry for `home` (an entry of another home sent off when all are taken).
+OutboxEntry& OutboxFor(ThreadCache& tc, uint32_t home) {
+  Outbox& ob = t_outbox;
+  OutboxEntry* free_entry = nullptr;
+  for (OutboxEntry& x : ob.e) {
+    if (x.home == home) return x;
+    if (x.home == 0 && free_entry == nullptr) free_entry = &x;
+  }
+  if (free_entry == nullptr) {  // every entry taken by another home: send one off
+    free_entry = &ob.e[ob.victim++ % kOutboxHomes];
+    FlushEntry(tc, *free_entry);
+  }
+  free_entry->home = home;
+  return *free_entry;
+}
+
+// A linked run first..last of n class-c blocks onto the outbox chain for `home`.
+void OutboxAdd(OutboxEntry& e, int c, void* first, void* last, uint32_t n) {
+  if (e.count[c] == 0) e.tail[c] = last;
+  LinkSet(last, e.head[c], kClasses[c].header);
+  e.head[c] = first;
+  e.count[c] += n;
+  e.total += n;
+  t_outbox.pending += n;
 }
 
 // The holder takes its class-c inbox: spliced whole into an empty list (the refill case), else
@@ -164,7 +218,7 @@ void ReleaseHomeSlot(ThreadCache& tc) {
 
 void OnThreadExit(void*) {
   ThreadCache& tc = t_cache;
-  if constexpr (kRemoteFreeOwner) {
+  if constexpr (kRemoteHomes) {
     if (tc.state == kCacheLive) ReleaseHomeSlot(tc);
   }
   CacheFlushThread();
@@ -180,7 +234,7 @@ HAK_SLOW_PATH void ThreadInit(ThreadCache& tc) {
   tc.heap_id = g_next_heap_id.fetch_add(1, std::memory_order_relaxed);
   if (tc.heap_id == 0) tc.heap_id = g_next_heap_id.fetch_add(1, std::memory_order_relaxed);
   for (int c = 0; c < kNumClasses; ++c) tc.cap[c] = kClasses[c].cap;
-  if constexpr (kRemoteFreeOwner) ClaimHomeSlot(tc);
+  if constexpr (kRemoteHomes) ClaimHomeSlot(tc);
   tc.state = kCacheLive;
   pthread_once(&g_once, GlobalInitOnce);
   pthread_setspecific(g_exit_key, &tc);
@@ -188,11 +242,14 @@ HAK_SLOW_PATH void ThreadInit(ThreadCache& tc) {
 
 // Returns the first n blocks of the list of class cls to their slabs, one SlabReturn per run of
 // blocks from the same slab. The list's bulk detach: it walks the runs in place and cuts the list
-// once, where n CachePops would write head and count n times.
+// once, where n CachePops would write head and count n times. remote_free=spill: a tiny run whose
+// slab is homed at another thread goes into the outbox for that home instead, and the outbox is
+// sent once the list is cut (one CAS per home and class).
 void Spill(ThreadCache& tc, int cls, uint32_t n) {
   HAK_STAT(spill);
   void* p = tc.head[cls];
   uint32_t done = 0;
+  [[maybe_unused]] bool sent = false;
   while (done < n && p != nullptr) {
     SlabMeta* s = SlabOf(reinterpret_cast<uintptr_t>(p));
     void* run_head = p;
@@ -204,11 +261,23 @@ void Spill(ThreadCache& tc, int cls, uint32_t n) {
       ++run;
       p = LinkNext(p);
     }
-    SlabReturn(s, run_head, run_tail, run, tc.heap_id);
     done += run;
+    if constexpr (kRemoteFreeSpill) {
+      const uint32_t home = cls < kNumTinyClasses ? s->home.load(std::memory_order_relaxed) : 0;
+      if (home != 0 && home != tc.home_slot && home < kHomeSlots) {
+        HAK_STAT(remote_sent);
+        OutboxAdd(OutboxFor(tc, home), cls, run_head, run_tail, run);
+        sent = true;
+        continue;
+      }
+    }
+    SlabReturn(s, run_head, run_tail, run, tc.heap_id);
   }
   tc.head[cls] = p;
   tc.count[cls] -= done;
+  if constexpr (kRemoteFreeSpill) {
+    if (sent) FlushOutbox(tc);
+  }
 }
 
 void FlushClass(ThreadCache& tc, int cls) {
@@ -225,7 +294,7 @@ void* CacheRefillPop(int cls) {
   if (HAK_UNLIKELY(tc.state == kCacheUninit)) ThreadInit(tc);
   // Another path (pool, memalign) may have filled the list meanwhile.
   if (void* p = CachePop(tc, cls)) return p;
-  if constexpr (kRemoteFreeOwner) {
+  if constexpr (kRemoteHomes) {
     // Before the slabs: send our outboxes home, then take what came home to us.
     if (HAK_LIKELY(tc.state == kCacheLive)) {
       if (t_outbox.pending != 0) FlushOutbox(tc);
@@ -251,7 +320,7 @@ void* CacheRefillPop(int cls) {
     s = SlabAdoptPartial(cls, tc.heap_id);
     if (s == nullptr) s = SlabAcquire(cls, tc.heap_id);
     if (s == nullptr) return nullptr;  // errno ENOMEM from the OS layer
-    if constexpr (kRemoteFreeOwner) s->home.store(tc.home_slot, std::memory_order_relaxed);
+    if constexpr (kRemoteHomes) s->home.store(tc.home_slot, std::memory_order_relaxed);
     tc.current[cls] = s;
   }
   // Hand out the first block, cache the rest.
@@ -284,36 +353,15 @@ void CacheFreeRemote(void* p, int c) {
   const uint32_t home = TinySlabHome(reinterpret_cast<uintptr_t>(p));
   if (home == tc.home_slot || home == 0 || home >= kHomeSlots) return CachePushSlow(p, c);  // ours / no home
   HAK_STAT(remote_sent);
-  Outbox& ob = t_outbox;
-  OutboxEntry* e = nullptr;
-  OutboxEntry* free_entry = nullptr;
-  for (OutboxEntry& x : ob.e) {
-    if (x.home == home) {
-      e = &x;
-      break;
-    }
-    if (x.home == 0 && free_entry == nullptr) free_entry = &x;
-  }
-  if (e == nullptr) {
-    if (free_entry == nullptr) {  // every entry taken by another home: send one off
-      free_entry = &ob.e[ob.victim++ % kOutboxHomes];
-      FlushEntry(tc, *free_entry);
-    }
-    e = free_entry;
-    e->home = home;
-  }
-  if (e->count[c] == 0) e->tail[c] = p;
-  LinkSet(p, e->head[c], kClasses[c].header);
-  e->head[c] = p;
-  ++e->total;
-  ++ob.pending;
-  if (++e->count[c] >= kRemoteBatch) FlushChain(tc, *e, c);
+  OutboxEntry& e = OutboxFor(tc, home);
+  OutboxAdd(e, c, p, p, 1);
+  if (e.count[c] >= kRemoteBatch) FlushChain(tc, e, c);
 }
 
 void CacheFlushThread() {
   ThreadCache& tc = t_cache;
   if (tc.state != kCacheLive) return;
-  if constexpr (kRemoteFreeOwner) {
+  if constexpr (kRemoteHomes) {
     FlushOutbox(tc);
     for (int c = 0; c < kNumTinyClasses; ++c) DrainInbox(tc, c);
   }
@@ -321,6 +369,11 @@ void CacheFlushThread() {
 }
 
 uint32_t CacheOutboxPending() { return t_outbox.pending; }
+uint32_t CacheInboxPending(uint32_t slot, int c) {
+  if (slot == 0 || slot >= kHomeSlots || c < 0 || c >= kNumTinyClasses) return 0;
+  const uintptr_t w = g_homes[slot].inbox[c].load(std::memory_order_acquire);
+  return w == kInboxClosed ? 0 : uint32_t(w >> kInboxCountShift);
+}
 bool CacheHomeSlotLive(uint32_t slot) {
   return slot != 0 && slot < kHomeSlots && g_home_claimed[slot].load(std::memory_order_acquire) != 0;
 }

@@ -25,7 +25,7 @@ struct ThreadCache {
   SlabMeta* current[kNumClasses];
   uint32_t heap_id;
   uint8_t state;
-  // remote_free=owner: this thread's home slot (1..kHomeSlots-1), the value its slabs carry in
+  // remote_free=owner|spill: this thread's home slot (1..kHomeSlots-1), the value its slabs carry in
   // SlabMeta::home; 0 before init, after exit, or when every slot is taken (frees stay local).
   uint32_t home_slot;
 };
@@ -34,7 +34,8 @@ static_assert(offsetof(ThreadCache, home_slot) == offsetof(ThreadCache, state) +
                   sizeof(ThreadCache) == offsetof(ThreadCache, home_slot) + 8,
               "home_slot: after state, before the tail padding");
 
-// remote_free=owner (thread_cache.cc): home slots, each with one MPSC inbox per tiny class (a
+// remote_free=owner and spill (thread_cache.cc; spill reaches them only from a list's overflow,
+// Spill): home slots, each with one MPSC inbox per tiny class (a
 // Treiber stack of blocks whose head word also counts them, so the home takes a whole inbox into
 // an empty list in O(1), without walking it); per thread, an outbox of kOutboxHomes homes with
 // one chain per class, a chain pushed in one CAS once it holds kRemoteBatch blocks, and every
@@ -90,9 +91,11 @@ HAK_FAST_PATH void CacheFree(void* p, int c, uint8_t h) {
 // (remote_free=owner: after sending its outboxes home and taking its inbox).
 void CacheFlushThread();
 
-// remote_free=owner, for tests and hak_get_info-style introspection: blocks waiting in the
-// calling thread's outboxes, and whether home slot `slot` is held by a live thread.
+// remote_free=owner and spill, for tests and hak_get_info-style introspection: blocks waiting in
+// the calling thread's outboxes or in a home's inbox, and whether home slot `slot` is held by a
+// live thread.
 uint32_t CacheOutboxPending();
+uint32_t CacheInboxPending(uint32_t slot, int c);  // blocks waiting in slot's class-c inbox
 bool CacheHomeSlotLive(uint32_t slot);
 
 }  // namespace hak
