@@ -19,8 +19,8 @@ size_t g_cached_bytes = 0;
 uint64_t g_live_chunks = 0;
 
 // The Large cache (large_cache=on): unordered entries, each stamped with the clock at its free.
-// It holds every chunk above kLargeCacheMinBytes (the bigger Mid chunks too); smaller Mid chunks
-// keep their exact-size lists.
+// It holds Large chunks only; Mid chunks keep their exact-size lists (and the Mid cache's 32 MiB,
+// which a round that frees everything and allocates again reuses).
 struct LargeEntry {
   AllocHeader* chunk;
   size_t bytes;
@@ -121,8 +121,9 @@ AllocHeader* RemapChunk(AllocHeader* h, size_t old_b, size_t new_b, size_t move_
 
 size_t ChunkBytesFor(size_t n) { return (n + kAllocHeaderSize + kGranule - 1) & ~(kGranule - 1); }
 
-// large_cache=on: chunks of this size go through the Large cache (and count in its live bytes).
-bool Cacheable(size_t bytes) { return kLargeCache && bytes > kLargeCacheMinBytes; }
+// large_cache=on: Large chunks (requests above kMidMaxSize) go through the Large cache and count in
+// its live bytes.
+bool Cacheable(bool large) { return kLargeCache && large; }
 
 // large_cache=on: a cached Large chunk fitted to `bytes`, or nullptr (the cache had none, or
 // fitting it failed). Counts the chunk live.
@@ -183,7 +184,7 @@ void* ChunkAlloc(size_t n, bool* fresh) {
   const size_t granules = bytes / kGranule;
   const bool large = n > kMidMaxSize;
   void* chunk = nullptr;
-  if (Cacheable(bytes)) {
+  if (Cacheable(large)) {
     chunk = LargeCacheTake(bytes);
   } else if (!large) {
     pthread_mutex_lock(&g_lock);
@@ -198,7 +199,7 @@ void* ChunkAlloc(size_t n, bool* fresh) {
   *fresh = chunk == nullptr;
   if (chunk != nullptr) {
     auto* h = static_cast<AllocHeader*>(chunk);
-    if (!Cacheable(bytes)) h->chunk_bytes = bytes;  // one from the Large cache has its size set
+    if (!Cacheable(large)) h->chunk_bytes = bytes;  // one from the Large cache has its size set
     h->magic = kChunkMagic;
     h->is_large = large;
     h->tag = kChunkTag;
@@ -214,7 +215,7 @@ void* ChunkAlloc(size_t n, bool* fresh) {
   }
   pthread_mutex_lock(&g_lock);
   ++g_live_chunks;
-  if (Cacheable(bytes)) g_large_live_bytes += bytes;
+  if (Cacheable(large)) g_large_live_bytes += bytes;
   pthread_mutex_unlock(&g_lock);
   auto* h = static_cast<AllocHeader*>(chunk);
   h->chunk_bytes = bytes;
@@ -241,7 +242,7 @@ void ChunkFree(void* p) {
   h->magic = 0;  // a second free of the same pointer fails ChunkHeaderValid
   pthread_mutex_lock(&g_lock);
   --g_live_chunks;
-  if (!Cacheable(bytes) && !h->is_large && granules <= kMidMaxGranules &&
+  if (!h->is_large && granules <= kMidMaxGranules &&
       g_cached_bytes + bytes <= kMidCacheMaxBytes) {
     *reinterpret_cast<void**>(h) = g_cache[granules];
     g_cache[granules] = h;
@@ -250,7 +251,7 @@ void ChunkFree(void* p) {
     return;
   }
   if constexpr (kLargeCache) {
-    if (Cacheable(bytes)) {
+    if (Cacheable(h->is_large)) {
       Victims v;
       g_large_live_bytes -= bytes;
       ++g_large_clock;
@@ -281,6 +282,7 @@ void* ChunkRealloc(void* p, size_t n) {
   if (n > (size_t{1} << 46)) return nullptr;
   AllocHeader* h = HeaderOf(p);
   const size_t old_b = h->chunk_bytes;
+  const bool old_large = h->is_large;
   size_t new_b = ChunkBytesFor(n);
   const bool large = n > kMidMaxSize;
   const int saved = errno;
@@ -292,10 +294,10 @@ void* ChunkRealloc(void* p, size_t n) {
   if (q == nullptr) return nullptr;
   q->chunk_bytes = new_b;
   q->is_large = large;
-  if (Cacheable(old_b) || Cacheable(new_b)) {
+  if (Cacheable(old_large) || Cacheable(large)) {
     pthread_mutex_lock(&g_lock);
-    g_large_live_bytes += Cacheable(new_b) ? new_b : 0;
-    g_large_live_bytes -= Cacheable(old_b) ? old_b : 0;
+    g_large_live_bytes += Cacheable(large) ? new_b : 0;
+    g_large_live_bytes -= Cacheable(old_large) ? old_b : 0;
     pthread_mutex_unlock(&g_lock);
   }
   return reinterpret_cast<char*>(q) + kAllocHeaderSize;
