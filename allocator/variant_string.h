@@ -128,10 +128,15 @@
 #ifndef HAKMEM_REMOTE_FREE_OWNER
 #error "config.h does not define HAKMEM_REMOTE_FREE_OWNER (variants.bzl: remote_free=owner)"
 #endif
+#ifndef HAKMEM_REMOTE_FREE_SPILL
+#error "config.h does not define HAKMEM_REMOTE_FREE_SPILL (variants.bzl: remote_free=spill)"
+#endif
 #if HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_LOCAL
 #define HAK_VS_REMOTE_FREE "remote_free=local"
 #elif HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_OWNER
 #define HAK_VS_REMOTE_FREE "remote_free=owner"
+#elif HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_SPILL
+#define HAK_VS_REMOTE_FREE "remote_free=spill"
 #else
 #error "HAKMEM_REMOTE_FREE has a value variants.bzl does not list"
 #endif

@@ -63,10 +63,10 @@ SWITCHES = {
         "macro_values": {"none": "HAKMEM_OWNERSHIP_NONE", "map": "HAKMEM_OWNERSHIP_MAP"},
     },
     "remote_free": {
-        "doc": "owner (beyond the seeds): a tiny free of a block whose slab is homed at another thread goes home in batches (per-thread outbox per home, flushed by count or on refill, one CAS onto the home's MPSC inbox; the home drains it when a list runs empty, before refilling from slabs); local: HAKMEM's design, onto the freeing thread's own list",
-        "values": ["local", "owner"],
+        "doc": "owner (beyond the seeds): a tiny free of a block whose slab is homed at another thread goes home in batches (per-thread outbox per home, flushed by count or on refill, one CAS onto the home's MPSC inbox; the home drains it when a list runs empty, before refilling from slabs); spill (beyond the seeds): every free onto the freeing thread's own list as in local (the fast path is local's), and a list that overflows sends its blocks homed at other threads home in one CAS per home and class instead of back to their slabs, into the same inboxes; local: HAKMEM's design, onto the freeing thread's own list, overflow back to the slabs",
+        "values": ["local", "owner", "spill"],
         "macro": "HAKMEM_REMOTE_FREE",
-        "macro_values": {"local": "HAKMEM_REMOTE_FREE_LOCAL", "owner": "HAKMEM_REMOTE_FREE_OWNER"},
+        "macro_values": {"local": "HAKMEM_REMOTE_FREE_LOCAL", "owner": "HAKMEM_REMOTE_FREE_OWNER", "spill": "HAKMEM_REMOTE_FREE_SPILL"},
     },
     "stats": {
         "doc": "on: route counters (header_fast, ss_hit, pool, mid, large, foreign), refills, spills, HAKMEM_FREE_ROUTE_TRACE=1; off compiles all of it out",
@@ -186,6 +186,16 @@ VARIANTS = [
         "notes": "beyond the seeds: e3_safe plus remote_free=owner. A tiny slab's home is the thread slot (1..63) of the thread that last carved from it, kept when the slab is left. The free fast path compares that home with the thread's slot; a mismatch goes to a per-thread outbox of 4 homes, flushed at 32 blocks, on eviction, on every refill and at thread exit, as one CAS onto the home's MPSC inbox (a Treiber stack taken whole). The home drains its inbox into its lists when one runs empty, before the slab refill. A thread's exit closes its inbox (later pushes fall back to the pusher's own lists) and spills what it held; slot 0 (more than 63 live threads) means no home: those frees stay local. Pool classes are unchanged (local).",
     },
     {
+        "name": "x1_spill",
+        "commit": "lab",
+        "date": "2026-12-01",
+        "title": "Remote frees go home on overflow: local's free fast path, a list that overflows sends other threads' tiny blocks home in batches",
+        "switches": {"remote_free": "spill"},
+        "branch": "beyond",
+        "history": False,
+        "notes": "beyond the seeds: e3_safe plus remote_free=spill, the same slab homes, home slots and MPSC inboxes as x1_remote, reached at a different moment. Every free goes onto the freeing thread's own list (local's fast path, no home check); when a list overflows, the runs it spills whose slab is homed at another live thread go into the outbox for that home and are sent in one CAS per home and class as soon as the list is cut, instead of back to their slabs; the home takes its inbox when a list runs empty, before refilling from slabs. An inbox holds at most four list capacities (more goes back to the slabs, so an idle home hoards nothing others could reuse). Symmetric churn (both threads free each other's blocks) never overflows a list and costs nothing; a consumer that only frees sends its producer whole chains.",
+    },
+    {
         "name": "x2_mid",
         "commit": "lab",
         "date": "2026-12-01",
@@ -202,8 +212,26 @@ VARIANTS = [
         "title": "Large blocks reused: a bounded cache of freed Large mappings, mremap for realloc of Mid/Large chunks (not in the seeds)",
         "switches": {"large_cache": "on"},
         "branch": "beyond",
-        "history": False,
-        "notes": "beyond the seeds: issue 14's 'Large blocks reused'. A freed Large chunk stays mapped (pages resident) in a cache of at most 16 chunks and 64 MiB that never holds more bytes than the Large chunks in use, so freeing every Large block returns them all to the OS; an entry not reused within 256 Large operations is unmapped. A Large malloc takes the cached chunk closest in size and fits it with mremap (shrink in place; grow in place or moved onto a fresh 64 KiB-aligned reservation). realloc of a Mid or Large chunk resizes it with mremap (no copy). Policy: allocator/mid_large.h.",
+        "history": True,
+        "notes": "beyond the seeds: issue 14's 'Large blocks reused'. A freed Large chunk (above 2 MiB; Mid chunks keep HAKMEM's exact-size Mid cache) stays mapped (pages resident) in a cache of at most 16 chunks and 64 MiB that never holds more bytes than the Large chunks in use, so freeing every Large block returns them all to the OS; an entry not reused within 256 Large operations is unmapped. A Large malloc takes the cached chunk closest in size and fits it with mremap (shrink in place; grow in place or moved onto a fresh 64 KiB-aligned reservation). realloc of a Mid or Large chunk resizes it with mremap (no copy). Policy: allocator/mid_large.h.",
+    },
+    {
+        "name": "x3_spill",
+        "commit": "lab",
+        "date": "2026-12-01",
+        "title": "x3_large + remote frees go home on overflow (remote_free=spill)",
+        "switches": {"large_cache": "on", "remote_free": "spill"},
+        "branch": "beyond",
+        "notes": "beyond the seeds: the second cumulative step after E3: x3_large with x1_spill's switch (remote_free=spill). x1_remote's design (every remote free sent home, remote_free=owner) is not on the chain: against e3_safe it lost mt_churn x0.83 and mt_larson x0.92 and cost 8 instructions per free.",
+    },
+    {
+        "name": "x3_spill_mid",
+        "commit": "lab",
+        "date": "2026-12-01",
+        "title": "x3_spill + the fast medium tier (mid_fast_path=on)",
+        "switches": {"large_cache": "on", "remote_free": "spill", "mid_fast_path": "on"},
+        "branch": "beyond",
+        "notes": "beyond the seeds: the third cumulative step after E3: x3_spill with x2_mid's switch (mid_fast_path=on, 24 pool classes with inline TLS fast paths).",
     },
     {
         "name": "f7_broken",
@@ -256,6 +284,16 @@ REPLAY = {
         "bisect": ["phase7", "e2"],
         "seed_culprit": "e2",
         "seed_says": "E2 analysis: commit 5eabb89ad9 put a registry lookup on every free, 59M -> 9M ops/s (-85%)",
+    },
+    "beyond": {
+        "title": "Beyond the seeds: the release build (e3_safe) -> Large cache -> remote frees home on overflow -> fast medium tier",
+        "from": "e3_safe",
+        "bisect": None,
+        "seed_culprit": None,
+        "seed_says": None,
+        # Measured in a sweep of its own over the gate's cross-thread, memory and medium
+        # workloads (what these states change), not the history's random_mixed/size_sweep alone.
+        "workloads": "random_mixed,mt_churn,mt_prodcons,mt_larson,mem_liveset,mem_prodcons_long,mem_thread_churn,mem_large_churn,mem_realloc_grow,medium_mixed",
     },
     "findings": {
         "title": "The Findings branch: the 2025-11-09 state and its three-step fix plan",

@@ -7,6 +7,7 @@ date (started_at), machine (cpu model, cores, fingerprint) and run kind. Numbers
 read as C++ wrote them (medians, intervals, the gate's per-point verdicts), never recomputed.
 """
 import html
+import json
 import math
 import os
 
@@ -504,7 +505,7 @@ def history_out_dir(workspace, run_kind):
 
 
 def build_history_report(store, states, results, routes, summary, out_dir, peers=None, claims_html=None,
-                         claim_rows=None, branch_states=None):
+                         claim_rows=None, branch_states=None, branch_peers=None):
     """<out_dir>/index.html with every plot of the history replay (files relative to it); the
     *.png of out_dir this run did not write are deleted. history writes full runs to
     reports/out/ and quick runs to reports/out/quick/.
@@ -614,7 +615,7 @@ def build_history_report(store, states, results, routes, summary, out_dir, peers
                                                       os.path.basename(ab_png)))
     states_by_name = dict({v["name"]: v for v in states}, **(branch_states or {}))
     for b in summary.get("branches", [])[1:]:
-        written += _branch_section(b, results, out_dir, body, states_by_name)
+        written += _branch_section(b, results, out_dir, body, states_by_name, (branch_peers or {}).get(b["branch"]))
     shown = {v["name"] for v in states}
     for b in summary.get("branches", [])[1:]:
         for n in b["states"]:
@@ -630,7 +631,7 @@ def build_history_report(store, states, results, routes, summary, out_dir, peers
     return index
 
 
-def _branch_section(b, results, out_dir, body, states_by_name=None):
+def _branch_section(b, results, out_dir, body, states_by_name=None, peers=None):
     """A replayed side branch (the Findings' plan): states, gate verdicts, throughput and
     instruction plots. Appends to body, returns the PNGs written."""
     names = [n for n in b["states"] if n in results]
@@ -659,7 +660,52 @@ def _branch_section(b, results, out_dir, body, states_by_name=None):
              _table(["state", "random_mixed (geo-mean ops/s)", "vs previous", "gate vs previous", "change point"], rows),
              '<img src="%strend_random_mixed.png" alt="%s throughput">' % (prefix, html.escape(b["branch"])),
              '<img src="%strend_instructions.png" alt="%s instructions">' % (prefix, html.escape(b["branch"]))]
+    if peers is not None:
+        head, prow = peer_table(names, res, peers)
+        body += ['<h3 id="peers-%s">Every point against the best peer (measured in the same interleaved sweep)</h3>'
+                 % html.escape(b["branch"]),
+                 "<p>Median ops/s and peak RSS per state; the best peer by throughput; each state's throughput "
+                 "over the best peer's, and its peak RSS over mimalloc's.</p>",
+                 _table(head, [[html.escape(c) for c in r] for r in prow])]
     return written
+
+
+def _point_key(p):
+    return (p["workload"], json.dumps(p.get("params", {}), sort_keys=True))
+
+
+def peer_table(names, results, peers):
+    """Per point of the states' results: each state's median ops/s and peak RSS, the best peer by
+    throughput, and the last state's ratios (ops over the best peer's, peak RSS over mimalloc's).
+    Returns (header, rows of strings)."""
+    by_peer = {}
+    for p in peers.get("points", []):
+        by_peer.setdefault(_point_key(p), {})[p["variant"]] = p
+    first = results[0]["points"] if results else []
+    head = ["point"] + names + ["best peer", "%s / best peer" % (names[-1] if names else ""), "peak RSS / mimalloc"]
+    rows = []
+    for p0 in first:
+        key = _point_key(p0)
+        cells = ["%s %s" % (p0["workload"], p0.get("label", ""))]
+        last = None
+        for r in results:
+            q = next((q for q in r["points"] if _point_key(q) == key), None)
+            last = q
+            cells.append("" if q is None else "%s, %.1f MiB" % (_ops(q["median"]), (q.get("peak_rss_kb") or 0) / 1024))
+        pp = by_peer.get(key, {})
+        best = max(pp.values(), key=lambda q: q["median"]) if pp else None
+        cells.append("" if best is None else "%s %s, %.1f MiB" % (best["variant"], _ops(best["median"]),
+                                                                  (best.get("peak_rss_kb") or 0) / 1024))
+        cells.append("" if best is None or last is None or not best["median"] else "x%.2f" % (last["median"] / best["median"]))
+        mi = pp.get("mimalloc")
+        cells.append("" if mi is None or last is None or not mi.get("peak_rss_kb") or not last.get("peak_rss_kb")
+                     else "x%.2f" % (last["peak_rss_kb"] / mi["peak_rss_kb"]))
+        rows.append(cells)
+    return head, rows
+
+
+def _ops(x):
+    return "%.2fM" % (x / 1e6) if x >= 1e5 else "%.0f" % x
 
 
 def sweep_page(result, png, page, source=None):

@@ -213,5 +213,31 @@ class HistoryPageTest(Fixtures):
             self.assertTrue(png_ok(os.path.join(out, src)), src)
 
 
+class PeerTableTest(unittest.TestCase):
+    def pt(self, variant, workload, params, median, peak_kb):
+        return {"variant": variant, "workload": workload, "params": params, "label": "x", "median": median,
+                "peak_rss_kb": peak_kb}
+
+    def test_best_peer_and_ratios_of_the_last_state_matched_by_parameters(self):
+        a = {"points": [self.pt("s0", "mt_churn", {"threads": 2}, 40e6, 4096),
+                        self.pt("s0", "medium_mixed", {"ws": 128}, 20e6, 8192)]}
+        b = {"points": [self.pt("s1", "mt_churn", {"threads": 2}, 50e6, 4096),
+                        self.pt("s1", "medium_mixed", {"ws": 128}, 30e6, 10240)]}
+        peers = {"points": [self.pt("mimalloc", "mt_churn", {"threads": 2}, 25e6, 2048),
+                            self.pt("tcmalloc", "mt_churn", {"threads": 2}, 60e6, 8192),
+                            self.pt("mimalloc", "medium_mixed", {"ws": 128}, 15e6, 8192),
+                            # same workload, other parameters: never matched
+                            self.pt("tcmalloc", "medium_mixed", {"ws": 2048}, 99e6, 1024)]}
+        head, rows = report.peer_table(["s0", "s1"], [a, b], peers)
+        self.assertEqual(head[:3], ["point", "s0", "s1"])
+        churn, medium = rows
+        self.assertIn("tcmalloc 60.00M", churn[3])
+        self.assertEqual(churn[4], "x0.83")  # 50 / 60
+        self.assertEqual(churn[5], "x2.00")  # 4096 / 2048 KiB against mimalloc
+        self.assertIn("mimalloc 15.00M", medium[3])
+        self.assertEqual(medium[4], "x2.00")
+        self.assertEqual(medium[5], "x1.25")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -6,8 +6,11 @@
   bazel run //tools:history -- --remeasure
 
 The branches, their states and order come from allocator/variants.bzl (REPLAY): the E history
-(phase7 .. e3) and the Findings branch (phase7 -> f7_broken -> f7_fix1 -> f7_fix2 -> f7_fix3).
-Every state of every branch is measured by one sweep with all states interleaved and stored in
+(phase7 .. e3), the Findings branch (phase7 -> f7_broken -> f7_fix1 -> f7_fix2 -> f7_fix3) and
+"beyond", the lab's own steps after the release build (e3_safe -> x3_large -> x3_spill ->
+x3_spill_mid). A branch whose REPLAY entry names `workloads` (beyond: the gate's cross-thread,
+memory and medium workloads) is measured in a sweep of its own with the peers, and its page
+section compares every point with the best peer. Every other state is measured by one sweep with all states interleaved and stored in
 the result store's history series of this machine and run kind (`store path --series history
 --kind full|quick --name <name>`: an E state by its commit, a Findings state by its name; a state
 already measured on this machine is reused unless --remeasure). Each step is gated against the
@@ -122,6 +125,82 @@ def put(result, name, replace):
     finally:
         labdata.remove_temp(tmp)
 
+def sweep_groups(data, workloads, quick):
+    """The interleaved sweeps a replay runs: one for every branch without workloads of its own
+    (their states together, over `workloads`), and one per branch whose REPLAY entry names its own
+    `workloads` (its chain, fork point included, over those). A state is in exactly one group
+    (tools/variants.py refuses a chain state shared across groups). [{"name", "states",
+    "workloads", "peers_name"}]"""
+    shared, own = [], []
+    for br, cfg, chain in variants_mod.chains(data):
+        if cfg.get("workloads"):
+            own.append({"name": br, "states": chain, "workloads": cfg["workloads"], "peers_name": "peers__" + br})
+        else:
+            shared += [v for v in chain if v not in shared]
+    names = {v["name"] for v in shared}
+    shared = [v for v in data["VARIANTS"] if v["name"] in names]  # VARIANTS order, as before
+    groups = [{"name": "history", "states": shared, "workloads": workloads, "peers_name": "peers"}] if shared else []
+    return groups + own
+
+
+def measure_group(group, files, peers_file, peers, kind, args):
+    """Measures the states of one sweep group (and the peers) interleaved and stores them, unless
+    all are stored already (a state missing makes all of them be measured again: steps are never
+    judged between runs from different hours). Returns whether anything was measured."""
+    states = group["states"]
+    remeasure = args.remeasure
+    todo = [v["name"] for v in states if remeasure or not os.path.exists(files[v["name"]])]
+    if todo and len(todo) < len(states):
+        # Steps are judged between states measured interleaved in one run: a new state measured
+        # alone, beside stored ones from another hour, would carry this host's drift into a step.
+        log("%s: not stored yet: %s; measuring every state of the sweep again so that all are one "
+            "interleaved run" % (group["name"], ", ".join(todo)))
+        todo = [v["name"] for v in states]
+        remeasure = True
+    if remeasure or not os.path.exists(peers_file):
+        todo += peers
+    reused = [v["name"] for v in states if v["name"] not in todo]
+    if reused:
+        log("%s: reusing stored measurements of this machine for: %s (--remeasure to redo)" % (
+            group["name"], ", ".join(reused)))
+    if not todo:
+        return False
+    log("%s: measuring %d state(s) and peer(s), interleaved, over %s: %s" % (
+        group["name"], len(todo), group["workloads"], ", ".join(todo)))
+    labdata.set_interrupt_message("interrupted; nothing stored for the states being measured (%s)" % ", ".join(todo))
+    out = labdata.temp_path(prefix="hakmem-history-", suffix=".json")
+    cmd = [labdata.runfile("harness/sweep"), "--variants", ",".join(todo), "--workloads", group["workloads"],
+           "--rounds", str(args.rounds or 5), "--instructions", "--out", out]
+    if args.quick:
+        cmd.append("--quick")
+    proc = run(cmd, stdout=subprocess.DEVNULL)  # progress goes to stderr
+    if proc.returncode != 0:
+        labdata.remove_temp(out)
+        raise labdata.LabError("the sweep failed (exit %d); nothing was stored" % proc.returncode)
+    result = labdata.load_result(out)
+    labdata.remove_temp(out)
+    if result["run_kind"] != kind:
+        raise labdata.LabError("the sweep wrote run_kind '%s' for a %s run; nothing was stored" % (
+            result["run_kind"], kind))
+    labdata.set_interrupt_message("interrupted while storing the measurements of %s: some may be stored, "
+                                  "each entry whole or not at all" % ", ".join(todo))
+    parts = split_by_variant(result)
+    commits = {v["name"]: variants_mod.store_name(v) for v in states}
+    for name, r in parts.items():
+        if name in commits:
+            put(r, commits[name], remeasure)
+    if any(p in parts for p in peers):
+        merged = dict(result)
+        merged["variants"] = [v for v in result["variants"] if v["name"] in peers]
+        merged["points"] = [p for p in result["points"] if p["variant"] in peers]
+        merged["fastpath_instructions"] = {k: x for k, x in result.get("fastpath_instructions", {}).items()
+                                           if k in peers}
+        if "benchmarks" in result:
+            merged["benchmarks"] = [b for b in result["benchmarks"]
+                                    if b.get("name", "").split("/", 1)[0] in peers]
+        put(merged, group["peers_name"], remeasure or os.path.exists(peers_file))
+    return True
+
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0],
@@ -148,59 +227,17 @@ def main(argv=None):
         return labdata.store("path", "--series", "history", "--kind", kind, "--name", name)
     workloads = args.workloads or ("random_mixed" if args.quick else "random_mixed,size_sweep")
     files = {v["name"]: path_of(variants_mod.store_name(v)) for v in states}
-
     peers = [p for p in data["IMPLS"] if p != "hakmem"]
     peers_file = path_of("peers")  # the same workloads on glibc, mimalloc, ...
-    todo = [v["name"] for v in states if args.remeasure or not os.path.exists(files[v["name"]])]
-    if todo and len(todo) < len(states):
-        # Steps are judged between states measured interleaved in one run: a new state measured
-        # alone, beside stored ones from another hour, would carry this host's drift into a step.
-        log("not stored yet: %s; measuring every state again so that all are one interleaved run"
-            % ", ".join(todo))
-        todo = [v["name"] for v in states]
-        args.remeasure = True
-    if args.remeasure or not os.path.exists(peers_file):
-        todo += peers
-    reused = [v["name"] for v in states if v["name"] not in todo]
-    if reused:
-        log("reusing stored measurements of this machine for: %s (--remeasure to redo)" % ", ".join(reused))
-    if todo:
-        log("measuring %d state(s), interleaved: %s" % (len(todo), ", ".join(todo)))
-        labdata.set_interrupt_message("interrupted; nothing stored for the states being measured (%s)" % ", ".join(todo))
-        out = labdata.temp_path(prefix="hakmem-history-", suffix=".json")
-        cmd = [labdata.runfile("harness/sweep"), "--variants", ",".join(todo), "--workloads", workloads,
-               "--rounds", str(args.rounds or 5), "--instructions", "--out", out]
-        if args.quick:
-            cmd.append("--quick")
-        proc = run(cmd, stdout=subprocess.DEVNULL)  # progress goes to stderr
-        if proc.returncode != 0:
-            labdata.remove_temp(out)
-            raise labdata.LabError("the sweep failed (exit %d); nothing was stored" % proc.returncode)
-        result = labdata.load_result(out)
-        labdata.remove_temp(out)
-        if result["run_kind"] != kind:
-            raise labdata.LabError("the sweep wrote run_kind '%s' for a %s run; nothing was stored" % (
-                result["run_kind"], kind))
-        labdata.set_interrupt_message("interrupted while storing the measurements of %s: some may be stored, "
-                                      "each entry whole or not at all" % ", ".join(todo))
-        parts = split_by_variant(result)
-        commits = {v["name"]: variants_mod.store_name(v) for v in states}
-        for name, r in parts.items():
-            if name in commits:
-                put(r, commits[name], args.remeasure)
-        if any(p in parts for p in peers):
-            merged = dict(result)
-            merged["variants"] = [v for v in result["variants"] if v["name"] in peers]
-            merged["points"] = [p for p in result["points"] if p["variant"] in peers]
-            merged["fastpath_instructions"] = {k: x for k, x in result.get("fastpath_instructions", {}).items()
-                                               if k in peers}
-            if "benchmarks" in result:
-                merged["benchmarks"] = [b for b in result["benchmarks"]
-                                        if b.get("name", "").split("/", 1)[0] in peers]
-            put(merged, "peers", args.remeasure or os.path.exists(peers_file))
+    groups = sweep_groups(data, workloads, args.quick)
+    measured = {g["name"]: measure_group(g, files, path_of(g["peers_name"]), peers, kind, args) for g in groups}
+    todo = measured.get("history", False)  # the stage timings below follow the history's states
     labdata.set_interrupt_message("interrupted after the measurements were stored; routes, gate verdicts, "
                                   "summary and report of this run are not written")
     results = {v["name"]: labdata.load_result(files[v["name"]]) for v in states}
+    # Each own-workload branch's peers, measured in its sweep ("peers__<branch>", for its page table).
+    branch_peers = {g["name"]: labdata.load_result(path_of(g["peers_name"])) for g in groups
+                    if g["name"] != "history" and os.path.exists(path_of(g["peers_name"]))}
 
     # Route mix of every state (stats=on builds), for the report.
     routes = {}
@@ -310,7 +347,7 @@ def main(argv=None):
             store, branches[0][2], results, routes, summary, out_dir, peers,
             claims.render_html(rows, "The seeds' claims against this run (reports/claims.json)",
                                claims_data.get("contradictions")), claim_rows=rows,
-            branch_states={v["name"]: v for v in states})
+            branch_states={v["name"]: v for v in states}, branch_peers=branch_peers)
         print("report: %s" % index)
     print("history: done in %.0fs" % (time.time() - start))
     return 0

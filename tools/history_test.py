@@ -45,5 +45,32 @@ class BisectStoredTest(unittest.TestCase):
         self.assertEqual(len(out["probes"]), 1)
 
 
+class SweepGroupsTest(unittest.TestCase):
+    """Branches without workloads of their own share one sweep; a branch with them gets its own,
+    fork point included, and its own peers file."""
+
+    def data(self):
+        v = lambda n, br="e", hist=True: {"name": n, "branch": br, "history": hist}
+        return {"VARIANTS": [v("a"), v("b"), v("f1", "findings"), v("rel", "e", False), v("x1", "beyond"),
+                             v("x2", "beyond")],
+                "REPLAY": {"e": {"from": None}, "findings": {"from": "a"},
+                           "beyond": {"from": "rel", "workloads": "mt_churn,medium_mixed"}}}
+
+    def test_groups(self):
+        groups = history.sweep_groups(self.data(), "random_mixed", False)
+        self.assertEqual([g["name"] for g in groups], ["history", "beyond"])
+        self.assertEqual([s["name"] for s in groups[0]["states"]], ["a", "b", "f1"])
+        self.assertEqual(groups[0]["workloads"], "random_mixed")
+        self.assertEqual(groups[0]["peers_name"], "peers")
+        self.assertEqual([s["name"] for s in groups[1]["states"]], ["rel", "x1", "x2"])
+        self.assertEqual(groups[1]["workloads"], "mt_churn,medium_mixed")
+        self.assertEqual(groups[1]["peers_name"], "peers__beyond")
+
+    def test_no_shared_group_when_every_branch_has_its_own(self):
+        d = self.data()
+        d["REPLAY"] = {"beyond": d["REPLAY"]["beyond"]}
+        self.assertEqual([g["name"] for g in history.sweep_groups(d, "random_mixed", False)], ["beyond"])
+
+
 if __name__ == "__main__":
     unittest.main()

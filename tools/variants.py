@@ -103,6 +103,16 @@ def validate(data, path):
                 if n is not None and n not in chain_names:
                     raise SystemExit("variants: %s: REPLAY[%r][%r]: %r is not on the branch (%s)"
                                      % (path, br, key, n, " ".join(chain_names)))
+        if cfg.get("workloads"):
+            # A branch with workloads of its own is measured in a sweep of its own: none of its
+            # states may be on another branch (it would be stored twice under one name).
+            for other, ocfg in data["REPLAY"].items():
+                if other == br:
+                    continue
+                shared = set(chain_names) & {s["name"] for s in chain(data, other)}
+                if shared:
+                    raise SystemExit("variants: %s: REPLAY[%r] has workloads of its own, but %s is also on branch %s"
+                                     % (path, br, ", ".join(sorted(shared)), other))
         if cfg.get("bisect") is not None and (len(cfg["bisect"]) != 2 or cfg["bisect"][0] == cfg["bisect"][1]):
             raise SystemExit("variants: %s: REPLAY[%r]['bisect'] must be two different states [good, bad]" % (path, br))
 
