@@ -126,7 +126,7 @@ def put(result, name, replace):
         labdata.remove_temp(tmp)
 
 def sweep_groups(data, workloads, quick):
-    """The interleaved sweeps a replay runs: one for every branch without workloads of its own
+    """The interleaved sweeps a replay runs: one ("seeds") for every branch without workloads of its own
     (their states together, over `workloads`), and one per branch whose REPLAY entry names its own
     `workloads` (its chain, fork point included, over those). A state is in exactly one group
     (tools/variants.py refuses a chain state shared across groups). [{"name", "states",
@@ -139,7 +139,7 @@ def sweep_groups(data, workloads, quick):
             shared += [v for v in chain if v not in shared]
     names = {v["name"] for v in shared}
     shared = [v for v in data["VARIANTS"] if v["name"] in names]  # VARIANTS order, as before
-    groups = [{"name": "history", "states": shared, "workloads": workloads, "peers_name": "peers"}] if shared else []
+    groups = [{"name": "seeds", "states": shared, "workloads": workloads, "peers_name": "peers"}] if shared else []
     return groups + own
 
 
@@ -231,13 +231,13 @@ def main(argv=None):
     peers_file = path_of("peers")  # the same workloads on glibc, mimalloc, ...
     groups = sweep_groups(data, workloads, args.quick)
     measured = {g["name"]: measure_group(g, files, path_of(g["peers_name"]), peers, kind, args) for g in groups}
-    todo = measured.get("history", False)  # the stage timings below follow the history's states
+    todo = measured.get("seeds", False)  # the stage timings below follow the seeds' states
     labdata.set_interrupt_message("interrupted after the measurements were stored; routes, gate verdicts, "
                                   "summary and report of this run are not written")
     results = {v["name"]: labdata.load_result(files[v["name"]]) for v in states}
     # Each own-workload branch's peers, measured in its sweep ("peers__<branch>", for its page table).
     branch_peers = {g["name"]: labdata.load_result(path_of(g["peers_name"])) for g in groups
-                    if g["name"] != "history" and os.path.exists(path_of(g["peers_name"]))}
+                    if g["name"] != "seeds" and os.path.exists(path_of(g["peers_name"]))}
 
     # Route mix of every state (stats=on builds), for the report.
     routes = {}

@@ -58,7 +58,7 @@ class SweepGroupsTest(unittest.TestCase):
 
     def test_groups(self):
         groups = history.sweep_groups(self.data(), "random_mixed", False)
-        self.assertEqual([g["name"] for g in groups], ["history", "beyond"])
+        self.assertEqual([g["name"] for g in groups], ["seeds", "beyond"])
         self.assertEqual([s["name"] for s in groups[0]["states"]], ["a", "b", "f1"])
         self.assertEqual(groups[0]["workloads"], "random_mixed")
         self.assertEqual(groups[0]["peers_name"], "peers")
