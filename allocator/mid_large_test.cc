@@ -306,4 +306,37 @@ TEST(LargeCache, ForkWhileTheCacheIsBusy) {
   ExpectCacheEmpty();
 }
 
+
+// large_cache=on: a Mid malloc that misses its exact-size list takes the smallest bigger cached
+// Mid chunk, shrunk in place (realloc by mremap leaves chunks of sizes no malloc asks for again;
+// they would sit in the lists up to the 32 MiB cap). Off: HAKMEM's exact-size lists only.
+TEST(MidCache, AnExactMissShrinksTheSmallestBiggerCachedChunk) {
+  constexpr size_t kN = 5 * 64 * 1024 - 100;  // 5 granules with the header
+  // Take every cached chunk that could serve kN, so the only candidate below is p.
+  std::vector<void*> held;
+  for (;;) {
+    const uint64_t before = ChunkGetCounters().cached_bytes;
+    held.push_back(hak_malloc(kN));
+    if (ChunkGetCounters().cached_bytes == before) break;
+  }
+  void* p = hak_malloc(kMiB);
+  Fill(p, kMiB, 7);
+  hak_free(p);
+  const uint64_t with_p = ChunkGetCounters().cached_bytes;
+  void* q = hak_malloc(kN);
+  ASSERT_NE(q, nullptr);
+  Fill(q, kN, 3);
+  EXPECT_TRUE(Check(q, kN, 3));
+  if constexpr (hak::kLargeCache) {
+    EXPECT_EQ(q, p) << "the 1 MiB chunk, shrunk, must serve the miss";
+    EXPECT_LT(ChunkGetCounters().cached_bytes, with_p);
+    EXPECT_GE(hak_malloc_usable_size(q), kN);
+    EXPECT_LT(hak_malloc_usable_size(q), kMiB) << "shrunk to the request's granules";
+  } else {
+    EXPECT_EQ(ChunkGetCounters().cached_bytes, with_p) << "off: no exact chunk, a fresh mapping";
+  }
+  hak_free(q);
+  for (void* h : held) hak_free(h);
+  ExpectCacheEmpty();
+}
 }  // namespace
