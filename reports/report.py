@@ -294,6 +294,29 @@ def metric_regressed(verdict, metric, workload=None):
                if workload is None or p.get("workload") == workload)
 
 
+def moved_points(verdict):
+    """'mem_large_churn ... x1.77; mem_thread_churn threads=200 peak RSS 18.1 -> 50.1 MiB': every
+    point the gate called a regression or an improvement, with its throughput ratio or its RSS."""
+    out = []
+    for p in verdict.get("points", []):
+        bits = []
+        if p.get("time") in ("REGRESSION", "improvement"):
+            bits.append("x%.2f" % p["ratio"] if isinstance(p.get("ratio"), (int, float)) else "throughput %s" % p["time"])
+        for field, name in (("peak_rss", "peak RSS"), ("rss_after_free", "RSS after free")):
+            m = p.get(field)
+            if isinstance(m, dict) and m.get("verdict") in ("REGRESSION", "improvement"):
+                if isinstance(m.get("base_kb"), (int, float)) and isinstance(m.get("head_kb"), (int, float)):
+                    bits.append("%s %.1f -> %.1f MiB" % (name, m["base_kb"] / 1024, m["head_kb"] / 1024))
+                else:
+                    bits.append("%s %s" % (name, m["verdict"]))
+        if p.get("instructions") in ("REGRESSION", "improvement") and p.get("base_instructions_per_op") \
+                and p.get("head_instructions_per_op"):
+            bits.append("instr/op %.1f -> %.1f" % (p["base_instructions_per_op"], p["head_instructions_per_op"]))
+        if bits:
+            out.append("%s %s" % (p.get("point", p.get("workload", "?")), ", ".join(bits)))
+    return "; ".join(out)
+
+
 def points_headline(verdict):
     """'3 of 12 points regressed (throughput 2, instructions 1), 1 improved': counts of points,
     from the gate's per-point verdicts."""
@@ -472,9 +495,10 @@ def story_html(summary, results, claim_rows=None, routes=None):
                          html.escape("%.0f%% -> %.0f%%" % (100 * ha, 100 * hz)) if ha is not None and hz is not None else "-",
                          html.escape(_fmt_step_numbers(a, z, nums[a], nums[z]).split(": ", 1)[1]) if a in nums and z in nums else "",
                          '<span class="%s">%s</span>' % (cls, html.escape(points_headline(s["verdict"]))),
+                         html.escape(moved_points(s["verdict"])) or "-",
                          html.escape(pred) or "-"])
         out.append(_table(["step", "frees via the header fast path", "measured (random_mixed geo-mean; fast path)",
-                           "gate", "seeds predicted"], rows))
+                           "gate", "points the gate moved", "seeds predicted"], rows))
         if b.get("notes"):
             out.append("<details><summary>How faithful these states are (notes in allocator/variants.bzl)</summary><ul>%s"
                        "</ul></details>" % "".join("<li><b>%s</b>: %s</li>" % (html.escape(n), html.escape(t))

@@ -239,5 +239,20 @@ class PeerTableTest(unittest.TestCase):
         self.assertEqual(medium[5], "x1.25")
 
 
+class MovedPointsTest(unittest.TestCase):
+    def test_regressions_and_improvements_with_their_figures_only(self):
+        v = {"points": [
+            {"point": "a", "time": "improvement", "ratio": 1.77, "instructions": "ok"},
+            {"point": "b", "time": "ok", "ratio": 1.01, "instructions": "ok",
+             "peak_rss": {"verdict": "REGRESSION", "base_kb": 18534.4, "head_kb": 51302.4},
+             "rss_after_free": {"verdict": "inconclusive", "base_kb": 1, "head_kb": 2}},
+            {"point": "c", "time": "inconclusive", "ratio": 0.8, "instructions": "REGRESSION",
+             "base_instructions_per_op": 62.4, "head_instructions_per_op": 66.8},
+            {"point": "d", "time": "ok", "ratio": 1.0, "instructions": "ok"}]}
+        self.assertEqual(report.moved_points(v),
+                         "a x1.77; b peak RSS 18.1 -> 50.1 MiB; c instr/op 62.4 -> 66.8")
+        self.assertEqual(report.moved_points({"points": []}), "")
+
+
 if __name__ == "__main__":
     unittest.main()
