@@ -41,6 +41,17 @@ inline constexpr uint32_t kPoolSizesSeeds[] = {2048, 4096, 8192, 16384, 32768, 4
 inline constexpr uint32_t kPoolSizesMid[] = {1024,  1280,  1536,  1792,  2048,  2560,  3072,  3584,
                                              4096,  5120,  6144,  7168,  8192,  10240, 12288, 14336,
                                              16384, 20480, 24576, 28672, 32768, 40960, 49152, 53248};
+// Pool slabs. The seeds' pool SuperSlab is one slab of one class (2 MiB). mid_fast_path=on cuts a
+// pool SuperSlab into 8 slabs of 256 KiB, each of its own class, whose slots all start 4 KiB into
+// the slab (slab 0's first page is the SuperSlab header; the others leave theirs untouched), so
+// every pool slab has one geometry and the free fast path's slot test one mask. With 24 classes,
+// a thread's current slabs keep 24 x 256 KiB resident, not 24 x 2 MiB (x2_mid's first build: RSS
+// after free 12.5 -> 47.7 MiB on mem_thread_churn). A released slab's pages are discarded unless
+// fewer than 8 free slabs keep theirs (superslab.cc): discarding every one cost medium_mixed
+// ws=128 x0.85 and mem_prodcons_long x0.72 in page faults (gate --quick, x3_spill -> x3_spill_mid).
+inline constexpr int kPoolSlabShift = kMidFastPath ? 18 : kSuperSlabShift;
+inline constexpr size_t kPoolSlabSize = size_t{1} << kPoolSlabShift;
+inline constexpr int kPoolSlabsPerSuperSlab = int(kSuperSlabSize / kPoolSlabSize);  // 8, or 1
 inline constexpr int kNumPoolClasses =
     kMidFastPath ? int(sizeof kPoolSizesMid / sizeof kPoolSizesMid[0]) : int(sizeof kPoolSizesSeeds / sizeof kPoolSizesSeeds[0]);
 inline constexpr const uint32_t* kPoolSizes = kMidFastPath ? kPoolSizesMid : kPoolSizesSeeds;

@@ -116,10 +116,10 @@ TEST(SizeClasses, PoolIsBlockStartIsExactDivision) {
     const ClassInfo& ci = kClasses[kFirstPoolClass + p];
     const uint32_t cap = PoolSlabCapacity(p);
     ASSERT_GT(cap, 0u);
-    ASSERT_LE(kPoolFirstBlock + (cap - 1) * uint64_t(ci.stride) + ci.usable, kSuperSlabSize);
-    ASSERT_GT(kPoolFirstBlock + cap * uint64_t(ci.stride) + ci.usable, kSuperSlabSize);  // no slot left out
+    ASSERT_LE(kPoolFirstBlock + (cap - 1) * uint64_t(ci.stride) + ci.usable, kPoolSlabSize);
+    ASSERT_GT(kPoolFirstBlock + cap * uint64_t(ci.stride) + ci.usable, kPoolSlabSize);  // no slot left out
     uint32_t starts = 0;
-    for (uint32_t off = 0; off < kSuperSlabSize; ++off) {
+    for (uint32_t off = 0; off < kPoolSlabSize; ++off) {
       const bool want = off >= kPoolFirstBlock && (off - kPoolFirstBlock) % ci.stride == 0 &&
                         (off - kPoolFirstBlock) / ci.stride < cap;
       const bool got = PoolIsBlockStart(base + off, p);

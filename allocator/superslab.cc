@@ -13,6 +13,10 @@ namespace hak {
 namespace {
 
 constexpr uint32_t kAllSlabsFree = 0xFFFFFFFFu;
+constexpr uint32_t kPoolAllSlabsFree = uint32_t((uint64_t{1} << kPoolSlabsPerSuperSlab) - 1);
+// mid_fast_path=on: at most this many free pool slabs keep their pages (the next slab a class
+// takes is likely one of them: no page faults); a slab released beyond it is discarded.
+constexpr int kPoolKeptMax = 8;
 constexpr int kEmptyCacheMax = 2;
 
 // g_ss_lock guards SuperSlab-level state (free masks, lists, the empty cache).
@@ -25,8 +29,10 @@ struct ClassLock {
 ClassLock g_class_locks[kNumClasses];
 inline pthread_mutex_t* ClassMutex(int cls) { return &g_class_locks[cls].m; }
 SuperSlab* g_tiny_with_free = nullptr;  // tiny SuperSlabs that have free slabs
+SuperSlab* g_pool_with_free = nullptr;  // mid_fast_path=on: pool SuperSlabs that have free slabs
 SuperSlab* g_empty_cache = nullptr;
 int g_empty_count = 0;
+int g_pool_kept = 0;  // free pool slabs with pages_kept
 uint64_t g_live = 0, g_slabs_in_use = 0;
 // Heads are peeked without the lock (SlabAdoptPartial), so they are atomics.
 std::atomic<SlabMeta*> g_partial[kNumClasses];
@@ -64,7 +70,7 @@ SuperSlab* NewSuperSlab(uint32_t kind) {
   }
   ss->magic = kSuperSlabMagic;
   ss->kind = kind;
-  ss->free_mask = kAllSlabsFree;
+  ss->free_mask = kind == kKindPool ? kPoolAllSlabsFree : kAllSlabsFree;
   ss->next = ss->prev = nullptr;
   for (int i = 0; i < kSlabsPerSuperSlab; ++i) {
     SlabMeta& s = ss->slabs[i];
@@ -76,6 +82,7 @@ SuperSlab* NewSuperSlab(uint32_t kind) {
     s.class_idx = kNoClass;
     s.on_partial = 0;
     s.slab_idx = uint8_t(i);
+    s.pages_kept = 0;
     s.partial_next = s.partial_prev = nullptr;
   }
   return ss;
@@ -137,8 +144,31 @@ void ReleaseSlabLocked(int cls, SlabMeta* s) {
   SuperSlab* ss = SuperSlabOf(reinterpret_cast<uintptr_t>(s));
   pthread_mutex_lock(&g_ss_lock);
   --g_slabs_in_use;
-  if (ss->kind == kKindPool) {
+  if (ss->kind == kKindPool && kPoolSlabsPerSuperSlab == 1) {
     RetireSuperSlab(ss);
+  } else if (ss->kind == kKindPool) {
+    // mid_fast_path=on: the slab's pages go back to the OS now (its SuperSlab may stay live for
+    // another class's slab for a long time), then the slab to its SuperSlab's free mask.
+    const uintptr_t gran = reinterpret_cast<uintptr_t>(ss) + (uintptr_t(s->slab_idx) << kPoolSlabShift);
+    OwnershipSet(gran, kPoolSlabSize, kGranuleFree);
+    if (g_pool_kept < kPoolKeptMax) {
+      s->pages_kept = 1;
+      ++g_pool_kept;
+    } else {
+      OsDiscard(reinterpret_cast<char*>(gran) + kSuperSlabMetaSize, kPoolSlabSize - kSuperSlabMetaSize);
+    }
+    const bool was_full = ss->free_mask == 0;
+    ss->free_mask |= 1u << s->slab_idx;
+    if (ss->free_mask == kPoolAllSlabsFree) {
+      if (!was_full) ListRemove(&g_pool_with_free, ss);
+      for (SlabMeta& k : ss->slabs) {  // RetireSuperSlab discards or unmaps them all
+        if (k.pages_kept) --g_pool_kept;
+        k.pages_kept = 0;
+      }
+      RetireSuperSlab(ss);
+    } else if (was_full) {
+      ListPush(&g_pool_with_free, ss);
+    }
   } else {
     const uintptr_t gran = reinterpret_cast<uintptr_t>(ss) + (uintptr_t(s->slab_idx) << kSlabShift);
     OwnershipSet(gran, kSlabSize, kGranuleFree);
@@ -180,7 +210,27 @@ bool SlabIsBlockStart(const SlabMeta* s, uintptr_t p) {
 SlabMeta* SlabAcquire(int cls, uint32_t owner) {
   pthread_mutex_lock(&g_ss_lock);
   SlabMeta* s = nullptr;
-  if (cls >= kFirstPoolClass) {
+  if (cls >= kFirstPoolClass && kPoolSlabsPerSuperSlab > 1) {
+    SuperSlab* ss = g_pool_with_free;
+    if (ss == nullptr && (ss = NewSuperSlab(kKindPool)) != nullptr) ListPush(&g_pool_with_free, ss);
+    if (ss != nullptr) {
+      int idx = __builtin_ctz(ss->free_mask);
+      for (uint32_t m = ss->free_mask; m != 0; m &= m - 1) {  // a free slab with its pages first
+        if (ss->slabs[__builtin_ctz(m)].pages_kept) {
+          idx = __builtin_ctz(m);
+          break;
+        }
+      }
+      if (ss->slabs[idx].pages_kept) --g_pool_kept;
+      ss->slabs[idx].pages_kept = 0;
+      ss->free_mask &= ~(1u << idx);
+      if (ss->free_mask == 0) ListRemove(&g_pool_with_free, ss);
+      const uintptr_t gran = reinterpret_cast<uintptr_t>(ss) + (uintptr_t(idx) << kPoolSlabShift);
+      s = &ss->slabs[idx];
+      InitSlab(s, cls, owner, gran + kSuperSlabMetaSize, gran + kPoolSlabSize);
+      OwnershipSet(gran, kPoolSlabSize, kClasses[cls].header);
+    }
+  } else if (cls >= kFirstPoolClass) {
     SuperSlab* ss = NewSuperSlab(kKindPool);
     if (ss != nullptr) {
       const uintptr_t base = reinterpret_cast<uintptr_t>(ss);

@@ -1,7 +1,8 @@
 // superslab.h — layer 2: 2 MiB aligned SuperSlabs cut into slabs, one class per slab.
 //
 // A tiny SuperSlab has 32 slabs of 64 KiB (slab 0 starts after the 4 KiB metadata page); a pool
-// SuperSlab is one slab of ~2 MiB for one pool class. Per-slab state:
+// SuperSlab is one slab of ~2 MiB for one pool class (mid_fast_path=on: 8 slabs of 256 KiB, each
+// of its own class, released slabs' pages discarded; size_classes.h). Per-slab state:
 //   free    owner-private list of returned blocks
 //   remote  lock-free stack where any thread returns blocks (spills, thread exit)
 //   used    blocks out of the slab (in some thread cache or in the user's hands)
@@ -39,7 +40,7 @@ struct alignas(64) SlabMeta {
   uint8_t class_idx;    // kNoClass while the slab is free
   uint8_t on_partial;
   uint8_t slab_idx;
-  uint8_t pad;
+  uint8_t pages_kept;  // mid_fast_path=on: a free pool slab whose pages were not discarded (under g_ss_lock)
   std::atomic<uint32_t> home;  // remote_free=owner: home thread slot, 0 = none (was padding)
   SlabMeta* partial_next;
   SlabMeta* partial_prev;
@@ -73,7 +74,8 @@ HAK_FAST_PATH SuperSlab* SuperSlabOf(uintptr_t p) {
 // Slab holding p; p must lie in a live SuperSlab.
 HAK_FAST_PATH SlabMeta* SlabOf(uintptr_t p) {
   SuperSlab* ss = SuperSlabOf(p);
-  const size_t idx = ss->kind == kKindPool ? 0 : (p >> kSlabShift) & (kSlabsPerSuperSlab - 1);
+  const size_t idx = ss->kind == kKindPool ? (p >> kPoolSlabShift) & (kPoolSlabsPerSuperSlab - 1)
+                                           : (p >> kSlabShift) & (kSlabsPerSuperSlab - 1);
   return &ss->slabs[idx];
 }
 // remote_free=owner, free fast path: the home slot of the tiny slab holding p. p must lie in a
