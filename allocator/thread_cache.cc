@@ -52,6 +52,17 @@ __thread Outbox t_outbox __attribute__((tls_model("initial-exec")));
 
 void Spill(ThreadCache& tc, int cls, uint32_t n);
 
+// mid_fast_path=on: a pool class's list starts at a quarter of its capacity (at least 4 blocks)
+// and doubles at each refill up to the full 256 KiB (size_classes.h), and a refill takes half of
+// the current capacity. A thread that only frees blocks of a class (a consumer) caches little of
+// it and spills the rest back to the slabs, and a class a thread touches a few times carves few
+// slots; a class it keeps allocating from reaches the full cache after two refills.
+uint32_t StartCap(int c) {
+  const uint32_t full = kClasses[c].cap;
+  if (!kMidFastPath || c < kFirstPoolClass) return full;
+  return full / 4 > 4 ? full / 4 : (full < 4 ? full : 4);
+}
+
 // remote_free=spill: a chain that cannot go home (closed or full inbox) goes back to its slabs,
 // one SlabReturn per run of blocks from the same slab, as a local-mode spill does. (Never onto
 // this thread's lists: the spill that built the chain is making room there.)
@@ -233,7 +244,7 @@ HAK_SLOW_PATH void ThreadInit(ThreadCache& tc) {
   // finds an initialised cache instead of recursing here.
   tc.heap_id = g_next_heap_id.fetch_add(1, std::memory_order_relaxed);
   if (tc.heap_id == 0) tc.heap_id = g_next_heap_id.fetch_add(1, std::memory_order_relaxed);
-  for (int c = 0; c < kNumClasses; ++c) tc.cap[c] = kClasses[c].cap;
+  for (int c = 0; c < kNumClasses; ++c) tc.cap[c] = StartCap(c);
   if constexpr (kRemoteHomes) ClaimHomeSlot(tc);
   tc.state = kCacheLive;
   pthread_once(&g_once, GlobalInitOnce);
@@ -305,7 +316,14 @@ void* CacheRefillPop(int cls) {
     }
   }
   HAK_STAT(refill);
-  const uint32_t want = tc.state == kCacheDead ? 1 : kClasses[cls].batch;
+  uint32_t want = tc.state == kCacheDead ? 1 : kClasses[cls].batch;
+  if constexpr (kMidFastPath) {
+    if (cls >= kFirstPoolClass && tc.state == kCacheLive) {
+      const uint32_t half = tc.cap[cls] / 2 > 0 ? tc.cap[cls] / 2 : 1;
+      if (want > half) want = half;
+      if (tc.cap[cls] < kClasses[cls].cap) tc.cap[cls] = tc.cap[cls] * 2 < kClasses[cls].cap ? tc.cap[cls] * 2 : kClasses[cls].cap;
+    }
+  }
   void* head = nullptr;
   void* tail = nullptr;
   uint32_t got = 0;
