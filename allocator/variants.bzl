@@ -204,7 +204,7 @@ VARIANTS = [
         "switches": {"mid_fast_path": "on", "large_cache": "off", "remote_free": "local"},
         "branch": "beyond",
         "history": False,
-        "notes": "beyond the seeds: e3_safe with mid_fast_path=on. HAKMEM's pool tier took every malloc and free of 1-52 KiB through the slow path (MallocSlow's class loop, FreeSlow's classifier with a division); here a pool malloc is one table load and a pop, a pool free a header byte, the ownership map byte and a multiply-based stride test, then a push. Classes 1, 1.25, 1.5, 1.75, 2 KiB, ... 32, 40, 48, 52 KiB replace 2, 4, 8, 16, 32, 40, 52 KiB; pool header bytes move to 0x40 + class (24 classes do not fit 0xB0's nibble). A pool SuperSlab holds 8 slabs of 256 KiB, each of its own class (the seeds' pool: one 2 MiB slab); a released pool slab's pages are discarded unless fewer than 8 free slabs keep theirs.",
+        "notes": "beyond the seeds: e3_safe with mid_fast_path=on. HAKMEM's pool tier took every malloc and free of 1-52 KiB through the slow path (MallocSlow's class loop, FreeSlow's classifier with a division); here a pool malloc is one table load and a pop, a pool free a header byte, the ownership map byte and a multiply-based stride test, then a push. Classes 1, 1.25, 1.5, 1.75, 2 KiB, ... 32, 40, 48, 52 KiB replace 2, 4, 8, 16, 32, 40, 52 KiB; pool header bytes move to 0x40 + class (24 classes do not fit 0xB0's nibble). A pool SuperSlab holds 8 slabs of 256 KiB, each of its own class (the seeds' pool: one 2 MiB slab); a released pool slab's pages are discarded unless fewer than 8 free slabs keep theirs; a pool class's list starts at a quarter of its capacity and doubles at each refill.",
     },
     {
         "name": "x3_large",
