@@ -175,6 +175,37 @@ AllocHeader* LargeCacheTake(size_t bytes) {
 
 }  // namespace
 
+// large_cache=on, g_lock held, the exact-size Mid list of `granules` empty: takes the smallest
+// bigger cached Mid chunk, releases g_lock, and shrinks the chunk in place to `bytes` (its tail
+// pages go back to the OS). realloc by mremap leaves chunks of sizes no malloc asks for again (a
+// block grown to 1 MiB is freed at 17+ granules, each growth mallocs 2): without this they sat in
+// the exact-size lists up to the 32 MiB cap (mem_realloc_grow 1 MiB: RSS after free 12.5 -> 32.3
+// MiB against e3_safe). Returns the chunk (counted live), or nullptr. Off the exact-hit path, so a
+// hit costs what it costs with large_cache=off.
+static void* MidTakeBiggerAndUnlock(size_t granules, size_t bytes) {
+  void* chunk = nullptr;
+  size_t have = 0;
+  for (size_t g = granules + 1; g <= kMidMaxGranules; ++g) {
+    if (g_cache[g] != nullptr) {
+      chunk = g_cache[g];
+      have = g * kGranule;
+      g_cache[g] = *static_cast<void**>(chunk);
+      g_cached_bytes -= have;
+      ++g_live_chunks;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&g_lock);
+  if (chunk == nullptr) return nullptr;
+  size_t got;
+  if (RemapChunk(static_cast<AllocHeader*>(chunk), have, bytes, bytes, &got) != nullptr) return chunk;
+  pthread_mutex_lock(&g_lock);  // the kernel refused the shrink: the caller maps a fresh one
+  --g_live_chunks;
+  pthread_mutex_unlock(&g_lock);
+  Release(static_cast<AllocHeader*>(chunk), have);
+  return nullptr;
+}
+
 void* ChunkAlloc(size_t n, bool* fresh) {
   if (n > (size_t{1} << 46)) {
     errno = ENOMEM;
@@ -187,42 +218,17 @@ void* ChunkAlloc(size_t n, bool* fresh) {
   if (Cacheable(large)) {
     chunk = LargeCacheTake(bytes);
   } else if (!large) {
-    size_t have = bytes;
     pthread_mutex_lock(&g_lock);
     chunk = g_cache[granules];
-    if constexpr (kLargeCache) {
-      // large_cache=on: an exact miss takes the smallest bigger cached Mid chunk and shrinks it
-      // in place below (its tail pages go back to the OS). realloc by mremap leaves chunks of
-      // sizes no malloc asks for again (a block grown to 1 MiB is freed at 17+ granules, each
-      // growth mallocs 2): without this they sat in the exact-size lists up to the 32 MiB cap
-      // (mem_realloc_grow 1 MiB: RSS after free 12.5 -> 32.3 MiB against e3_safe).
-      for (size_t g = granules + 1; chunk == nullptr && g <= kMidMaxGranules; ++g) {
-        if (g_cache[g] != nullptr) {
-          chunk = g_cache[g];
-          have = g * kGranule;
-          g_cache[g] = *static_cast<void**>(chunk);
-        }
-      }
-    } else if (chunk != nullptr) {
-      g_cache[granules] = *static_cast<void**>(chunk);
-    }
-    if constexpr (kLargeCache) {
-      if (chunk != nullptr && have == bytes) g_cache[granules] = *static_cast<void**>(chunk);
-    }
     if (chunk != nullptr) {
-      g_cached_bytes -= have;
+      g_cache[granules] = *static_cast<void**>(chunk);
+      g_cached_bytes -= bytes;
       ++g_live_chunks;
-    }
-    pthread_mutex_unlock(&g_lock);
-    if (chunk != nullptr && have != bytes) {
-      size_t got;
-      if (RemapChunk(static_cast<AllocHeader*>(chunk), have, bytes, bytes, &got) == nullptr) {
-        pthread_mutex_lock(&g_lock);  // the kernel refused the shrink: map a fresh one below
-        --g_live_chunks;
-        pthread_mutex_unlock(&g_lock);
-        Release(static_cast<AllocHeader*>(chunk), have);
-        chunk = nullptr;
-      }
+      pthread_mutex_unlock(&g_lock);
+    } else if constexpr (kLargeCache) {
+      chunk = MidTakeBiggerAndUnlock(granules, bytes);
+    } else {
+      pthread_mutex_unlock(&g_lock);
     }
   }
   *fresh = chunk == nullptr;

@@ -475,6 +475,21 @@ std::string ShippedConfig(const std::string& runfiles) {
   }
 }
 
+// The config a revision's //allocator:libhakmem.so ships: the variant of its variants.bzl that
+// sets no switch (tools/variants.py's rule), or "" when none can be found in the text.
+std::string ShippedAt(const std::string& ws, const std::string& sha) {
+  const lab::RunOutput bzl = lab::RunCommand({"git", "-C", ws, "show", sha + ":allocator/variants.bzl"}, 60);
+  if (bzl.status != 0) return "";
+  const std::string& t = bzl.out;
+  const size_t sw = t.find("\"switches\": {}");
+  if (sw == std::string::npos) return "";
+  const std::string key = "\"name\": \"";
+  const size_t at = t.rfind(key, sw);
+  if (at == std::string::npos) return "";
+  const size_t from = at + key.size(), to = t.find('"', from);
+  return to == std::string::npos ? "" : t.substr(from, to - from);
+}
+
 // One judged config: its comparison, where its evidence lives, and its report once written.
 struct Judged {
   Pair pair;
@@ -546,10 +561,21 @@ int main(int argc, char** argv) {
   std::string base_desc, head_desc;
   if (!o.base_rev.empty()) {
     if (ws.empty()) Die("--base/--head need `bazel run //ci:gate` (BUILD_WORKSPACE_DIRECTORY is unset)");
-    const std::vector<std::string> configs =
-        o.rev_configs.empty() ? std::vector<std::string>{ShippedConfig(runfiles)} : o.rev_configs;
     const std::string base_sha = ResolveCommit(ws, o.base_rev, "--base");
     const std::string head_sha = ResolveCommit(ws, o.head_rev, "--head");
+    // By default each revision's own shipped build: when a change moves the release default
+    // (e3_safe -> x3_spill), the gate judges what users get before and after it.
+    const std::vector<std::string> configs =
+        o.rev_configs.empty() ? std::vector<std::string>{ShippedConfig(runfiles)} : o.rev_configs;
+    std::vector<std::string> base_configs = configs;
+    if (o.rev_configs.empty()) {
+      const std::string b = ShippedAt(ws, base_sha);
+      if (!b.empty() && b != configs[0]) {
+        base_configs = {b};
+        fmt::print(stderr, "gate: the shipped build moved: base {} ships {}, head {} ships {}; judging {} -> {}\n",
+                   base_sha.substr(0, 10), b, head_sha.substr(0, 10), configs[0], b, configs[0]);
+      }
+    }
     // A tree with uncommitted changes: measuring only its commit would pass a change nobody saw.
     std::string dirty_from;
     const std::string checked_out = lab::LastLine(lab::RunCommand({"git", "-C", ws, "rev-parse", "HEAD"}, 60).out);
@@ -566,7 +592,7 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "gate: head is HEAD+dirty ({} changed tracked file(s))\n", files);
     }
     if (o.workloads == kPrGrid) o.workloads = DefaultGridFor(ws, {base_sha, head_sha});
-    CheckRevisionHasTargets(ws, base_sha, configs, o.workloads);
+    CheckRevisionHasTargets(ws, base_sha, base_configs, o.workloads);
     CheckRevisionHasTargets(ws, head_sha, configs, o.workloads);
     base_desc = base_sha.substr(0, 10);
     head_desc = head_sha.substr(0, 10) + (dirty_from.empty() ? "" : "+dirty");
@@ -575,7 +601,7 @@ int main(int argc, char** argv) {
     const std::string head_tree = BuildRevision(ws, head_sha, configs, o.workloads, /*stats=*/true, dirty_from);
     std::string base_tree;
     auto base_built = [&]() -> const std::string& {
-      if (base_tree.empty()) base_tree = BuildRevision(ws, base_sha, configs, o.workloads, /*stats=*/true);
+      if (base_tree.empty()) base_tree = BuildRevision(ws, base_sha, base_configs, o.workloads, /*stats=*/true);
       return base_tree;
     };
     // The store's entry of the base commit for this machine and run kind (base_sha is a full sha).
@@ -583,15 +609,17 @@ int main(int argc, char** argv) {
     std::string no_path;
     const std::string stored = store.Path(store.self().fingerprint, o.quick ? "quick" : "full", "commits", base_sha, &no_path);
     std::vector<Pair> to_measure;
-    for (const auto& c : configs) {
+    for (size_t ci = 0; ci < configs.size(); ++ci) {
+      const std::string& c = configs[ci];
+      const std::string& bc = base_configs[ci];
       const std::string suffix = configs.size() > 1 ? "-" + c : "";
-      Pair p{c, {"base" + suffix, c, ""}, {"head" + suffix, c, head_tree}};
+      Pair p{c, {"base" + suffix, bc, ""}, {"head" + suffix, c, head_tree}};
       if (!o.remeasure && dirty_from.empty() && access(stored.c_str(), F_OK) == 0) {
         // A baseline measured on this machine: measure the head alone, and use the baseline
         // only if it covers everything the head measured.
         lab::Result base = Load(stored);
         const bool has_config = std::any_of(base.variants.begin(), base.variants.end(),
-                                            [&](const lab::VariantInfo& v) { return v.name == c; });
+                                            [&](const lab::VariantInfo& v) { return v.name == bc; });
         if (has_config) {
           lab::Result head = Sweep(o, runfiles, {p.head}, 5, true, scratch);
           const auto gaps = gate::CoverageGaps(base, c, head, p.head.label);
@@ -600,7 +628,7 @@ int main(int argc, char** argv) {
                        base_desc, stored);
             gate::Config cc = config;
             cc.budget_config = c;
-            Judged j{p, gate::Compare(base, c, head, p.head.label, cc, o.timing), base, head, c, "", scratch + "/" + p.head.label,
+            Judged j{p, gate::Compare(base, bc, head, p.head.label, cc, o.timing), base, head, bc, "", scratch + "/" + p.head.label,
                      "", p.head.StatsBin(runfiles)};
             judged.push_back(j);
             continue;
@@ -608,10 +636,10 @@ int main(int argc, char** argv) {
           fmt::print(stderr, "gate: the stored baseline {} lacks {} thing(s) the head measures (first: {}): "
                      "measuring the base instead\n", stored, gaps.size(), gaps.front());
         } else {
-          fmt::print(stderr, "gate: the stored baseline {} has no config {}: measuring the base\n", stored, c);
+          fmt::print(stderr, "gate: the stored baseline {} has no config {}: measuring the base\n", stored, bc);
         }
       } else {
-        fmt::print(stderr, "gate: base {}: measuring {} interleaved with the head\n", base_desc, c);
+        fmt::print(stderr, "gate: base {}: measuring {} interleaved with the head\n", base_desc, bc);
       }
       p.base.tree = base_built();
       to_measure.push_back(p);
@@ -626,7 +654,7 @@ int main(int argc, char** argv) {
       }
     }
     for (auto& j : judged) {
-      j.cmp.base_name = j.pair.config + "@" + base_desc;
+      j.cmp.base_name = j.pair.base.config + "@" + base_desc;
       j.cmp.head_name = j.pair.config + "@" + head_desc;
     }
     // A FAIL judged against a stored baseline has no base profiles: profile the base now.
@@ -634,7 +662,7 @@ int main(int argc, char** argv) {
       if (gate::Decide(j.cmp).exit_code != 1 || !j.base_profiles.empty()) continue;
       fmt::print(stderr, "gate: {} failed against the stored baseline: profiling the base for the report\n",
                  j.pair.config);
-      Side b{"base", j.pair.config, base_built()};
+      Side b{"base", j.pair.base.config, base_built()};
       Sweep(o, runfiles, {b}, 1, true, scratch + "/base-profile", "random_mixed,size_sweep");
       j.base_profiles = scratch + "/base-profile/base";
       j.pair.base.tree = b.tree;  // its binaries now exist: the report may run them
