@@ -143,6 +143,13 @@ def sweep_groups(data, workloads, quick):
     return groups + own
 
 
+def missing_workloads(path, workloads):
+    """The workloads of the comma list `workloads` that the stored result at `path` has no point of."""
+    with open(path) as f:
+        have = {p.get("workload") for p in json.load(f).get("points", [])}
+    return [w for w in workloads.split(",") if w and w not in have]
+
+
 def measure_group(group, files, peers_file, peers, kind, args):
     """Measures the states of one sweep group (and the peers) interleaved and stores them, unless
     all are stored already (a state missing makes all of them be measured again: steps are never
@@ -150,6 +157,13 @@ def measure_group(group, files, peers_file, peers, kind, args):
     states = group["states"]
     remeasure = args.remeasure
     todo = [v["name"] for v in states if remeasure or not os.path.exists(files[v["name"]])]
+    # A stored state without points of a workload the group sweeps now (a branch that added one)
+    # would be judged on fewer points without a word: it is measured again, and so the whole group.
+    for v in states:
+        lack = [] if v["name"] in todo else missing_workloads(files[v["name"]], group["workloads"])
+        if lack:
+            log("%s: %s is stored without %s" % (group["name"], v["name"], ",".join(lack)))
+            todo.append(v["name"])
     if todo and len(todo) < len(states):
         # Steps are judged between states measured interleaved in one run: a new state measured
         # alone, beside stored ones from another hour, would carry this host's drift into a step.
@@ -157,7 +171,7 @@ def measure_group(group, files, peers_file, peers, kind, args):
             "interleaved run" % (group["name"], ", ".join(todo)))
         todo = [v["name"] for v in states]
         remeasure = True
-    if remeasure or not os.path.exists(peers_file):
+    if remeasure or not os.path.exists(peers_file) or missing_workloads(peers_file, group["workloads"]):
         todo += peers
     reused = [v["name"] for v in states if v["name"] not in todo]
     if reused:

@@ -72,5 +72,20 @@ class SweepGroupsTest(unittest.TestCase):
         self.assertEqual([g["name"] for g in history.sweep_groups(d, "random_mixed", False)], ["beyond"])
 
 
+class MissingWorkloadsTest(unittest.TestCase):
+    """A stored state that lacks a workload its group sweeps now is measured again."""
+
+    def test_lists_only_the_workloads_without_points(self):
+        import json, os, tempfile
+        fd, path = tempfile.mkstemp(suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump({"points": [{"workload": "mt_churn"}, {"workload": "random_mixed"}]}, f)
+        try:
+            self.assertEqual(history.missing_workloads(path, "random_mixed,size_sweep,mt_churn"), ["size_sweep"])
+            self.assertEqual(history.missing_workloads(path, "mt_churn"), [])
+        finally:
+            os.remove(path)
+
+
 if __name__ == "__main__":
     unittest.main()
