@@ -86,7 +86,7 @@
 #define HAKMEM_OWNERSHIP_NONE 0  // yes (HAKMEM's design, every history state; a foreign or
                                  // interior byte that looks like a header reaches the free list)
 #define HAKMEM_OWNERSHIP_MAP 1   // no: the O(1) ownership map must agree and the pointer must be
-                                 // a block start (the release default, e3_safe; debug builds
+                                 // a block start (the release default since e3_safe; debug builds
                                  // always check)
 #ifndef HAKMEM_FAST_OWNERSHIP_CHECK
 #define HAKMEM_FAST_OWNERSHIP_CHECK HAKMEM_OWNERSHIP_MAP
@@ -108,7 +108,7 @@
 //   chunk resizes it with mremap instead of malloc+copy+free. The policy (caps, decay, fitting):
 //   mid_large.h. 0 = HAKMEM's design: every Large chunk is a fresh mmap and a munmap.
 #ifndef HAKMEM_LARGE_CACHE
-#define HAKMEM_LARGE_CACHE 0
+#define HAKMEM_LARGE_CACHE 1  // the release default since x3_spill (2026-12-01)
 #endif
 
 // HAKMEM_REMOTE_FREE: where a tiny free of a block homed at another thread goes (not in the seeds;
@@ -126,7 +126,7 @@
                                     // home (one CAS per home and class onto the same inboxes)
                                     // instead of back to their slabs
 #ifndef HAKMEM_REMOTE_FREE
-#define HAKMEM_REMOTE_FREE HAKMEM_REMOTE_FREE_LOCAL
+#define HAKMEM_REMOTE_FREE HAKMEM_REMOTE_FREE_SPILL  // the release default since x3_spill
 #endif
 
 // HAKMEM_STATS (0|1): route counters, refill/spill counts, and a per-free route trace

@@ -122,21 +122,21 @@
 #error "HAKMEM_FAST_OWNERSHIP_CHECK has a value variants.bzl does not list"
 #endif
 // remote_free
+#ifndef HAKMEM_REMOTE_FREE_SPILL
+#error "config.h does not define HAKMEM_REMOTE_FREE_SPILL (variants.bzl: remote_free=spill)"
+#endif
 #ifndef HAKMEM_REMOTE_FREE_LOCAL
 #error "config.h does not define HAKMEM_REMOTE_FREE_LOCAL (variants.bzl: remote_free=local)"
 #endif
 #ifndef HAKMEM_REMOTE_FREE_OWNER
 #error "config.h does not define HAKMEM_REMOTE_FREE_OWNER (variants.bzl: remote_free=owner)"
 #endif
-#ifndef HAKMEM_REMOTE_FREE_SPILL
-#error "config.h does not define HAKMEM_REMOTE_FREE_SPILL (variants.bzl: remote_free=spill)"
-#endif
-#if HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_LOCAL
+#if HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_SPILL
+#define HAK_VS_REMOTE_FREE "remote_free=spill"
+#elif HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_LOCAL
 #define HAK_VS_REMOTE_FREE "remote_free=local"
 #elif HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_OWNER
 #define HAK_VS_REMOTE_FREE "remote_free=owner"
-#elif HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_SPILL
-#define HAK_VS_REMOTE_FREE "remote_free=spill"
 #else
 #error "HAKMEM_REMOTE_FREE has a value variants.bzl does not list"
 #endif
@@ -173,10 +173,10 @@
 #error "HAKMEM_HIT_COUNTERS has a value variants.bzl does not list"
 #endif
 // large_cache
-#if HAKMEM_LARGE_CACHE == 0
-#define HAK_VS_LARGE_CACHE "large_cache=off"
-#elif HAKMEM_LARGE_CACHE == 1
+#if HAKMEM_LARGE_CACHE == 1
 #define HAK_VS_LARGE_CACHE "large_cache=on"
+#elif HAKMEM_LARGE_CACHE == 0
+#define HAK_VS_LARGE_CACHE "large_cache=off"
 #else
 #error "HAKMEM_LARGE_CACHE has a value variants.bzl does not list"
 #endif

@@ -5,6 +5,10 @@ import unittest
 import variants
 
 
+def by_name(data, name):
+    return [v for v in data["VARIANTS"] if v["name"] == name][0]
+
+
 class VariantsTest(unittest.TestCase):
     def setUp(self):
         self.data = variants.load()
@@ -34,8 +38,8 @@ class VariantsTest(unittest.TestCase):
             self.assertIn(want, names)
         self.assertLess(names.index("phase7"), names.index("e2"))
         self.assertLess(names.index("e2"), names.index("e3"))
-        self.assertEqual(self.data["VARIANTS"][names.index("e3_safe")]["switches"], {},
-                         "e3_safe is the release default build: it may not differ from the defaults")
+        self.assertEqual(self.data["VARIANTS"][names.index("x3_spill")]["switches"], {},
+                         "x3_spill is the release default build: it may not differ from the defaults")
         for v in self.data["VARIANTS"]:
             if v.get("history", True) and variants.branch(v) != "beyond":
                 self.assertEqual(v["switches"].get("fast_ownership_check"), "none",
@@ -103,23 +107,30 @@ class VariantsTest(unittest.TestCase):
         self.assertIn("x2_mid", [v["name"] for v in beyond])
         for v in beyond:
             self.assertTrue(v.get("notes", "").startswith("beyond the seeds"), v["name"])
-        # The replayed chain is cumulative: each step keeps every switch of the one before.
+        # The replayed chain is cumulative: each step changes exactly one switch, one never changed
+        # before (no step undoes another).
         chain = variants.chain(self.data, "beyond")
+        changed = set()
         for a, b in zip(chain, chain[1:]):
-            for k, val in a["switches"].items():
-                self.assertEqual(b["switches"].get(k), val, "%s drops %s=%s of %s" % (b["name"], k, val, a["name"]))
-            self.assertGreater(len(b["switches"]), len(a["switches"]), b["name"])
+            fa, fb = variants.full_switches(self.data, a), variants.full_switches(self.data, b)
+            diff = {k for k in fa if fa[k] != fb[k]}
+            self.assertEqual(len(diff), 1, "%s -> %s changes %s" % (a["name"], b["name"], sorted(diff)))
+            self.assertFalse(diff & changed, b["name"])
+            changed |= diff
         # It is measured in a sweep of its own: a state shared with another branch is refused.
         bad = dict(self.data, REPLAY=dict(self.data["REPLAY"], beyond=dict(self.data["REPLAY"]["beyond"], **{"from": "e3"})))
         with self.assertRaises(SystemExit):
             variants.validate(bad, "test")
         x2 = [v for v in beyond if v["name"] == "x2_mid"][0]
-        self.assertEqual(x2["switches"], {"mid_fast_path": "on"})
+        self.assertEqual(variants.full_switches(self.data, x2)["mid_fast_path"], "on")
+        self.assertEqual({k: v for k, v in variants.full_switches(self.data, x2).items()
+                          if v != variants.full_switches(self.data, by_name(self.data, "e3_safe"))[k]},
+                         {"mid_fast_path": "on"}, "x2_mid is e3_safe plus one switch")
         self.assertEqual(self.data["SWITCHES"]["mid_fast_path"]["values"][0], "off")
 
     def test_shipped_build_is_the_one_config_without_switches(self):
-        self.assertEqual(variants.shipped(self.data), "e3_safe")
-        e3_safe = [v for v in self.data["VARIANTS"] if v["name"] == "e3_safe"][0]
+        self.assertEqual(variants.shipped(self.data), "x3_spill")
+        e3_safe = [v for v in self.data["VARIANTS"] if v["name"] == "x3_spill"][0]
         two = dict(self.data, VARIANTS=self.data["VARIANTS"] + [dict(e3_safe, name="twin")])
         with self.assertRaises(SystemExit):
             variants.shipped(two)
