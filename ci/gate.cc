@@ -565,8 +565,13 @@ int main(int argc, char** argv) {
     const std::string head_sha = ResolveCommit(ws, o.head_rev, "--head");
     // By default each revision's own shipped build: when a change moves the release default
     // (e3_safe -> x3_spill), the gate judges what users get before and after it.
-    const std::vector<std::string> configs =
-        o.rev_configs.empty() ? std::vector<std::string>{ShippedConfig(runfiles)} : o.rev_configs;
+    // The head's comes from its own variants.bzl too (the gate's runfiles are the checkout's,
+    // which need not be the head); the runfiles' only when the text names none.
+    std::vector<std::string> configs = o.rev_configs;
+    if (configs.empty()) {
+      const std::string h = ShippedAt(ws, head_sha);
+      configs = {h.empty() ? ShippedConfig(runfiles) : h};
+    }
     std::vector<std::string> base_configs = configs;
     if (o.rev_configs.empty()) {
       const std::string b = ShippedAt(ws, base_sha);

@@ -83,9 +83,13 @@ expect2 "unknown revision" "'nosuchrev' is not a commit" \
 # the default is judged old shipped -> new shipped, not by the head's config name on both sides.
 printf '    {\n        "name": "old_ship",\n        "switches": {},\n    },\n    {"name": "e3_safe", "switches": {"a": "b"}},\n' \
   > "$repo/allocator/variants.bzl"
+g add -A; g commit -qm old_ship
+printf '    {"name": "old_ship", "switches": {"a": "b"}},\n    {\n        "name": "new_ship",\n        "switches": {},\n    },\n' \
+  > "$repo/allocator/variants.bzl"
 g add -A; g commit -qm moved
-expect2 "each revision's own shipped build" "ships old_ship, head .* ships e3_safe; judging old_ship -> e3_safe" \
-  env BUILD_WORKSPACE_DIRECTORY="$repo" "$gate" --base HEAD --head HEAD --workloads random_mixed,mt_churn
+# Both names come from the revisions' own variants.bzl (neither is the lab's own shipped build).
+expect2 "each revision's own shipped build" "ships old_ship, head .* ships new_ship; judging old_ship -> new_ship" \
+  env BUILD_WORKSPACE_DIRECTORY="$repo" "$gate" --base HEAD~1 --head HEAD --workloads random_mixed,mt_churn
 echo two > "$repo/a.txt"
 expect2 "dirty tree refused" "uncommitted changes in 1 tracked file(s) (first: a.txt)" \
   env BUILD_WORKSPACE_DIRECTORY="$repo" "$gate" --base HEAD --head HEAD --workloads random_mixed
