@@ -14,9 +14,6 @@ namespace {
 
 constexpr uint32_t kAllSlabsFree = 0xFFFFFFFFu;
 constexpr uint32_t kPoolAllSlabsFree = uint32_t((uint64_t{1} << kPoolSlabsPerSuperSlab) - 1);
-// mid_fast_path=on: at most this many free pool slabs keep their pages (the next slab a class
-// takes is likely one of them: no page faults); a slab released beyond it is discarded.
-constexpr int kPoolKeptMax = 8;
 constexpr int kEmptyCacheMax = 2;
 
 // g_ss_lock guards SuperSlab-level state (free masks, lists, the empty cache).
@@ -33,6 +30,7 @@ SuperSlab* g_pool_with_free = nullptr;  // mid_fast_path=on: pool SuperSlabs tha
 SuperSlab* g_empty_cache = nullptr;
 int g_empty_count = 0;
 int g_pool_kept = 0;  // free pool slabs with pages_kept
+int g_pool_release_run = 0;  // pool slab releases since a pool slab was last taken
 uint64_t g_live = 0, g_slabs_in_use = 0;
 // Heads are peeked without the lock (SlabAdoptPartial), so they are atomics.
 std::atomic<SlabMeta*> g_partial[kNumClasses];
@@ -137,6 +135,26 @@ void PartialRemove(int cls, SlabMeta* s) {  // caller holds ClassMutex(cls)
   s->on_partial = 0;
 }
 
+// mid_fast_path=on, caller holds g_ss_lock: the pages of pool slab idx of ss back to the OS.
+void DiscardPoolSlab(SuperSlab* ss, int idx) {
+  char* gran = reinterpret_cast<char*>(ss) + (uintptr_t(idx) << kPoolSlabShift);
+  OsDiscard(gran + kSuperSlabMetaSize, kPoolSlabSize - kSuperSlabMetaSize);
+}
+
+// mid_fast_path=on, caller holds g_ss_lock: every kept free pool slab's pages back to the OS
+// (kept slabs lie in SuperSlabs with a free slab, all on g_pool_with_free).
+void DiscardKeptPoolSlabs() {
+  for (SuperSlab* ss = g_pool_with_free; ss != nullptr && g_pool_kept > 0; ss = ss->next) {
+    for (uint32_t m = ss->free_mask; m != 0; m &= m - 1) {
+      SlabMeta& k = ss->slabs[__builtin_ctz(m)];
+      if (!k.pages_kept) continue;
+      DiscardPoolSlab(ss, __builtin_ctz(m));
+      k.pages_kept = 0;
+      --g_pool_kept;
+    }
+  }
+}
+
 // Caller holds ClassMutex(cls); s is unowned with used == 0: back to its SuperSlab.
 void ReleaseSlabLocked(int cls, SlabMeta* s) {
   PartialRemove(cls, s);
@@ -151,11 +169,12 @@ void ReleaseSlabLocked(int cls, SlabMeta* s) {
     // another class's slab for a long time), then the slab to its SuperSlab's free mask.
     const uintptr_t gran = reinterpret_cast<uintptr_t>(ss) + (uintptr_t(s->slab_idx) << kPoolSlabShift);
     OwnershipSet(gran, kPoolSlabSize, kGranuleFree);
-    if (g_pool_kept < kPoolKeptMax) {
+    if (++g_pool_release_run == kPoolShrinkRun) DiscardKeptPoolSlabs();
+    if (g_pool_kept < kPoolKeptMax && g_pool_release_run < kPoolShrinkRun) {
       s->pages_kept = 1;
       ++g_pool_kept;
     } else {
-      OsDiscard(reinterpret_cast<char*>(gran) + kSuperSlabMetaSize, kPoolSlabSize - kSuperSlabMetaSize);
+      DiscardPoolSlab(ss, s->slab_idx);
     }
     const bool was_full = ss->free_mask == 0;
     ss->free_mask |= 1u << s->slab_idx;
@@ -223,6 +242,7 @@ SlabMeta* SlabAcquire(int cls, uint32_t owner) {
       }
       if (ss->slabs[idx].pages_kept) --g_pool_kept;
       ss->slabs[idx].pages_kept = 0;
+      g_pool_release_run = 0;
       ss->free_mask &= ~(1u << idx);
       if (ss->free_mask == 0) ListRemove(&g_pool_with_free, ss);
       const uintptr_t gran = reinterpret_cast<uintptr_t>(ss) + (uintptr_t(idx) << kPoolSlabShift);

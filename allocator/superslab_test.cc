@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+
 #include <set>
 #include <vector>
 
@@ -114,6 +116,77 @@ TEST(Slab, RemoteReturnsMakeAnUnownedSlabAdoptable) {
   EXPECT_EQ(s->used.load(), 0);
   SlabLeave(s);  // unowned and empty: released (its memory may be unmapped now)
   EXPECT_EQ(SuperSlabGetCounters().slabs_in_use, slabs_before);
+}
+
+// mid_fast_path=on: a released pool slab keeps its pages for the next slab taken (a churn pays no
+// page faults), and a run of kPoolShrinkRun releases with no slab taken between them gives every
+// kept slab's pages back (a program that frees everything does not keep the last slabs resident).
+bool Resident(const void* p) {
+  unsigned char v = 0;
+  void* page = reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(p) & ~uintptr_t(4095));
+  return mincore(page, 4096, &v) == 0 && (v & 1) != 0;  // unmapped counts as not resident
+}
+
+TEST(PoolSlab, KeptPagesGoBackAfterARunOfReleases) {
+  if (kPoolSlabsPerSuperSlab == 1) GTEST_SKIP() << "the seeds' pool: one slab per SuperSlab, no kept pages";
+  const int cls = kFirstPoolClass;
+  auto take_touch = [&](std::vector<SlabMeta*>* held, std::vector<void*>* blocks, int n) {
+    for (int i = 0; i < n; ++i) {
+      SlabMeta* s = SlabAcquire(cls, kTestOwner);
+      ASSERT_NE(s, nullptr);
+      void *h, *t;
+      ASSERT_EQ(SlabTake(s, 1, &h, &t), 1u);
+      static_cast<char*>(h)[0] = 1;  // its page is resident now
+      held->push_back(s);
+      blocks->push_back(h);
+    }
+  };
+  auto release = [&](SlabMeta* s, void* b) {
+    SlabReturn(s, b, b, 1, kTestOwner);
+    SlabLeave(s);  // unowned and empty: released
+  };
+  // A run of releases first, so that no slab kept by an earlier test is left.
+  std::vector<SlabMeta*> held;
+  std::vector<void*> blocks;
+  take_touch(&held, &blocks, kPoolShrinkRun);
+  for (size_t i = 0; i < held.size(); ++i) release(held[i], blocks[i]);
+  held.clear();
+  blocks.clear();
+  take_touch(&held, &blocks, kPoolShrinkRun + 1);
+  // A slab a whose SuperSlab holds another held slab, the pin: released last, so that no release
+  // before the check can retire (and so discard) a's SuperSlab.
+  size_t a = held.size(), pin = held.size();
+  for (size_t i = 0; i < held.size() && a == held.size(); ++i) {
+    for (size_t j = 0; j < held.size(); ++j) {
+      if (j != i && SuperSlabOf(reinterpret_cast<uintptr_t>(held[j])) ==
+                        SuperSlabOf(reinterpret_cast<uintptr_t>(held[i]))) {
+        a = i;
+        pin = j;
+        break;
+      }
+    }
+  }
+  ASSERT_LT(a, held.size());
+  void* block_a = blocks[a];
+  release(held[a], block_a);
+  EXPECT_TRUE(Resident(block_a)) << "the first release of a run keeps its pages";
+  int released = 1;
+  for (size_t i = 0; i < held.size(); ++i) {
+    if (i == a || i == pin) continue;
+    release(held[i], blocks[i]);
+    if (++released == kPoolShrinkRun - 1) EXPECT_TRUE(Resident(block_a)) << "kept until the run is long";
+  }
+  ASSERT_EQ(released, kPoolShrinkRun);
+  EXPECT_FALSE(Resident(block_a)) << "a run of " << kPoolShrinkRun << " releases gives kept pages back";
+  release(held[pin], blocks[pin]);
+  // A slab taken ends the run: the next release keeps its pages again.
+  held.clear();
+  blocks.clear();
+  take_touch(&held, &blocks, 2);
+  release(held[0], blocks[0]);
+  EXPECT_TRUE(Resident(blocks[0]) || SuperSlabOf(reinterpret_cast<uintptr_t>(held[0])) !=
+                                          SuperSlabOf(reinterpret_cast<uintptr_t>(held[1])));
+  release(held[1], blocks[1]);
 }
 
 }  // namespace
