@@ -152,7 +152,19 @@ bool DebugIsDoubleFree(void* p, int c) {
 void FreeSlow(void* p) {
   if (p == nullptr) return;
   const int saved = errno;  // munmap, madvise, mincore, dlsym: none may leak into errno
-  FreeSlowRoute(p);
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  // A Mid/Large chunk first, with the checks the classifier makes for one (FromHeader: a user
+  // pointer 16 bytes into a granule, header byte and map byte both kChunkTag, a valid
+  // AllocHeader) and nothing else: the generic route cost a 64 KiB free about 20 instructions.
+  if ((a & (kGranule - 1)) == kAllocHeaderSize && static_cast<const uint8_t*>(p)[-1] == kChunkTag &&
+      OwnershipGetRacy(a) == kChunkTag && ChunkHeaderValid(p)) {
+    if constexpr (kStats) {
+      if (ChunkUsable(p) > kMidMaxSize) HAK_ROUTE(free_large, p); else HAK_ROUTE(free_mid, p);
+    }
+    ChunkFree(p);
+  } else {
+    FreeSlowRoute(p);
+  }
   errno = saved;
 }
 
