@@ -150,6 +150,21 @@ TEST(Api, FreePreservesErrnoAndAcceptsNull) {
   hak_free(p);
   hak_free(nullptr);
   EXPECT_EQ(errno, 12345);
+  // Every route of the slow path: Mid, pool, a tiny block whose slab goes back (madvise), an
+  // interior pointer (a report on stderr), a stack address.
+  std::vector<void*> blocks;
+  for (size_t n : {size_t{100} << 10, size_t{4000}, size_t{40000}}) blocks.push_back(hak_malloc(n));
+  for (int i = 0; i < 20000; ++i) blocks.push_back(hak_malloc(64));
+  auto* q = static_cast<char*>(hak_malloc(4000));
+  alignas(64) char stack[64];
+  errno = 12345;
+  for (void* b : blocks) hak_free(b);
+  testing::internal::CaptureStderr();
+  hak_free(q + 64);
+  hak_free(stack + 16);
+  testing::internal::GetCapturedStderr();
+  EXPECT_EQ(errno, 12345);
+  hak_free(q);
 }
 
 TEST(Api, InteriorPointerIsRefusedOnTheSlowPath) {

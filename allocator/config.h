@@ -88,6 +88,13 @@
 #define HAKMEM_OWNERSHIP_MAP 1   // no: the O(1) ownership map must agree and the pointer must be
                                  // a block start (the release default since e3_safe; debug builds
                                  // always check)
+#define HAKMEM_OWNERSHIP_MAP_ONLY 2  // the header is not read at all (beyond the seeds, x4_map):
+                                     // the map byte, which equals the header byte of every block
+                                     // of its slab, names the class, and the block must be a block
+                                     // start. A free then reads no byte of the block (the header's
+                                     // load missed the cache when another thread or long ago wrote
+                                     // the block); a corrupt header is no longer noticed on free.
+                                     // Debug builds read and compare the header as with map.
 #ifndef HAKMEM_FAST_OWNERSHIP_CHECK
 #define HAKMEM_FAST_OWNERSHIP_CHECK HAKMEM_OWNERSHIP_MAP
 #endif
@@ -183,8 +190,8 @@
 #error "HAKMEM_LEGACY_C7_BRANCHES must be 0 or 1"
 #endif
 #if HAKMEM_FAST_OWNERSHIP_CHECK != HAKMEM_OWNERSHIP_NONE && \
-    HAKMEM_FAST_OWNERSHIP_CHECK != HAKMEM_OWNERSHIP_MAP
-#error "HAKMEM_FAST_OWNERSHIP_CHECK must be NONE or MAP"
+    HAKMEM_FAST_OWNERSHIP_CHECK != HAKMEM_OWNERSHIP_MAP && HAKMEM_FAST_OWNERSHIP_CHECK != HAKMEM_OWNERSHIP_MAP_ONLY
+#error "HAKMEM_FAST_OWNERSHIP_CHECK must be NONE, MAP or MAP_ONLY"
 #endif
 #if HAKMEM_MID_FAST_PATH != 0 && HAKMEM_MID_FAST_PATH != 1
 #error "HAKMEM_MID_FAST_PATH must be 0 or 1"
@@ -204,14 +211,14 @@
 #error "free_dispatch=superslab already looks up every free; free_fast_registry_check is meaningless"
 #endif
 #if HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_HEADER && \
-    HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP
+    HAKMEM_FAST_OWNERSHIP_CHECK != HAKMEM_OWNERSHIP_NONE
 #error "free_dispatch=superslab does not read the header; fast_ownership_check=map has nothing to check"
 #endif
 #if HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_OWNER && HAKMEM_FREE_DISPATCH != HAKMEM_FREE_DISPATCH_HEADER
 #error "remote_free=owner reads the home of a slab the header fast path has proved tiny; free_dispatch=superslab* is not supported"
 #endif
-#if HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_OWNER && HAKMEM_FAST_OWNERSHIP_CHECK != HAKMEM_OWNERSHIP_MAP && !HAKMEM_DEBUG
-#error "remote_free=owner reads the slab metadata of the freed pointer: it needs fast_ownership_check=map, which proves the pointer is in a tiny slab"
+#if HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_OWNER && HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_NONE && !HAKMEM_DEBUG
+#error "remote_free=owner reads the slab metadata of the freed pointer: it needs fast_ownership_check=map or map_only, which prove the pointer is in a tiny slab"
 #endif
 
 // ---- The switches as C++ constants: code tests them with `if constexpr`, never `#if`, so every
@@ -243,7 +250,10 @@ inline constexpr bool kRemoteHomes = kRemoteFreeOwner || kRemoteFreeSpill;
 inline constexpr bool kDebug = HAKMEM_DEBUG;
 // The tiny free fast path checks the ownership map and the block stride: the release default
 // (fast_ownership_check=map) and every debug build.
-inline constexpr bool kFastOwnershipCheck = HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP || HAKMEM_DEBUG;
+inline constexpr bool kFastOwnershipCheck = HAKMEM_FAST_OWNERSHIP_CHECK != HAKMEM_OWNERSHIP_NONE || HAKMEM_DEBUG;
+// fast_ownership_check=map_only (release builds): the free fast path takes the class from the
+// ownership map byte and never reads the block's header byte.
+inline constexpr bool kFreeClassFromMap = HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP_ONLY && !HAKMEM_DEBUG;
 }  // namespace hak
 
 // ---- Path annotations (snmalloc style). ----

@@ -104,8 +104,9 @@ Route FromHeader(uintptr_t a, uint8_t map) {
 
 }  // namespace
 
-Route Classify(uintptr_t a) {
-  const uint8_t map = OwnershipGetRacy(a);
+Route Classify(uintptr_t a) { return ClassifyMapped(a, OwnershipGetRacy(a)); }
+
+Route ClassifyMapped(uintptr_t a, uint8_t map) {
   if (map == 0) return {Route::kForeign, -1, false};
   const bool slab_memory = map != kChunkTag && map != kGranuleFree;
   if constexpr (kClassifyRegistryFirst) {
@@ -127,7 +128,7 @@ Route Classify(uintptr_t a) {
 }
 
 namespace {
-void FreeSlowRoute(void* p);
+void FreeSlowRoute(void* p, uint8_t map);
 }  // namespace
 
 // Called only from kDebug branches (a release build discards them, and the linker this function).
@@ -149,29 +150,41 @@ bool DebugIsDoubleFree(void* p, int c) {
   return twice;
 }
 
-void FreeSlow(void* p) {
-  if (p == nullptr) return;
-  const int saved = errno;  // munmap, madvise, mincore, dlsym: none may leak into errno
+namespace {
+// errno: the OS layer keeps it across munmap, mremap, madvise and mincore (os_pages.cc), so only
+// the routes that call out (glibc's free, a misuse report) save it, not every slow free.
+HAK_FAST_PATH void FreeSlowWith(void* p, uint8_t map) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  // A Mid/Large chunk first, with the checks the classifier makes for one (FromHeader: a user
-  // pointer 16 bytes into a granule, header byte and map byte both kChunkTag, a valid
-  // AllocHeader) and nothing else: the generic route cost a 64 KiB free about 20 instructions.
-  if ((a & (kGranule - 1)) == kAllocHeaderSize && static_cast<const uint8_t*>(p)[-1] == kChunkTag &&
-      OwnershipGetRacy(a) == kChunkTag && ChunkHeaderValid(p)) {
+  // A Mid/Large chunk first, with the checks the classifier makes for one (FromHeader: map byte
+  // and header byte both kChunkTag, the user pointer 16 bytes into a granule, so its header is
+  // in our granule, and a valid AllocHeader) and nothing else: the generic route cost a 64 KiB
+  // free about 40 instructions.
+  if (map == kChunkTag && (a & (kGranule - 1)) == kAllocHeaderSize &&
+      static_cast<const uint8_t*>(p)[-1] == kChunkTag && ChunkHeaderValid(p)) {
     if constexpr (kStats) {
       if (ChunkUsable(p) > kMidMaxSize) HAK_ROUTE(free_large, p); else HAK_ROUTE(free_mid, p);
     }
     ChunkFree(p);
   } else {
-    FreeSlowRoute(p);
+    FreeSlowRoute(p, map);
   }
-  errno = saved;
+}
+}  // namespace
+
+void FreeSlow(void* p) {
+  if (p == nullptr) return;
+  FreeSlowWith(p, OwnershipGetRacy(reinterpret_cast<uintptr_t>(p)));
+}
+
+void FreeSlowMapped(void* p, uint8_t map) {
+  if (p == nullptr) return;
+  FreeSlowWith(p, map);
 }
 
 namespace {
-void FreeSlowRoute(void* p) {
+void FreeSlowRoute(void* p, uint8_t map) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  const Route r = Classify(a);
+  const Route r = ClassifyMapped(a, map);
   switch (r.kind) {
     case Route::kSlab:
       if constexpr (kDebug) {
@@ -190,16 +203,25 @@ void FreeSlowRoute(void* p) {
         if (ChunkUsable(p) > kMidMaxSize) HAK_ROUTE(free_large, p); else HAK_ROUTE(free_mid, p);
       }
       return ChunkFree(p);
-    case Route::kAligned:
+    case Route::kAligned: {
       HAK_ROUTE(free_aligned, p);
-      return FreeSlowRoute(AlignedRelease(p));
-    case Route::kForeign:
-      return FreeForeign(p);
-    case Route::kInvalid:
+      void* base = AlignedRelease(p);
+      return FreeSlowRoute(base, OwnershipGetRacy(reinterpret_cast<uintptr_t>(base)));
+    }
+    case Route::kForeign: {
+      const int saved = errno;  // dlsym, glibc's free, a report on stderr
+      FreeForeign(p);
+      errno = saved;
+      return;
+    }
+    case Route::kInvalid: {
+      const int saved = errno;
       g_invalid_frees.fetch_add(1, std::memory_order_relaxed);
       HAK_ROUTE(free_invalid, p);
       ReportMisuse("free of a pointer that is not the start of a live block (ignored)", p);
+      errno = saved;
       return;
+    }
   }
 }
 

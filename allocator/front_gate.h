@@ -25,6 +25,8 @@ namespace hak {
 
 HAK_SLOW_PATH void* MallocSlow(size_t n);
 HAK_SLOW_PATH void FreeSlow(void* p);
+// The same, given p's ownership map byte (fast_ownership_check=map_only has loaded it already).
+HAK_SLOW_PATH void FreeSlowMapped(void* p, uint8_t map);
 
 // Always-on misuse counters (hak_get_info): frees of pointers we do not own, and refused frees.
 extern std::atomic<uint64_t> g_foreign_frees, g_invalid_frees;
@@ -66,6 +68,8 @@ struct Route {
   bool via_registry;
 };
 Route Classify(uintptr_t a);
+// The same, given a's ownership map byte.
+Route ClassifyMapped(uintptr_t a, uint8_t map);
 // Usable size of one of our pointers (0 for foreign or invalid ones).
 size_t UsableSize(const void* p);
 
@@ -141,8 +145,12 @@ HAK_FAST_PATH void FreeFastSuperSlab(void* p) {
 HAK_FAST_PATH void FreePoolFast(void* p, uint8_t h) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
   const uint32_t pc = uint8_t(h - kPoolTag);
-  if (HAK_UNLIKELY(pc >= uint32_t(kNumPoolClasses))) return FreeSlow(p);
-  if constexpr (kFastOwnershipCheck) {
+  if constexpr (kFreeClassFromMap) {  // h is the map byte
+    if (HAK_UNLIKELY(pc >= uint32_t(kNumPoolClasses) || !PoolIsBlockStart(a, int(pc)))) return FreeSlowMapped(p, h);
+  } else if (HAK_UNLIKELY(pc >= uint32_t(kNumPoolClasses))) {
+    return FreeSlow(p);
+  }
+  if constexpr (!kFreeClassFromMap && kFastOwnershipCheck) {
     if (HAK_UNLIKELY(OwnershipGet(a) != h || !PoolIsBlockStart(a, int(pc)))) return FreeSlow(p);
   }
   const int c = kFirstPoolClass + int(pc);
@@ -153,33 +161,45 @@ HAK_FAST_PATH void FreePoolFast(void* p, uint8_t h) {
   CacheFree(p, c, h);
 }
 
-// free_dispatch=header (Phase 7's design, E3): the byte before the pointer names the class.
+// free_dispatch=header (Phase 7's design, E3): the byte before the pointer names the class
+// (fast_ownership_check=map_only: the ownership map byte does).
 HAK_FAST_PATH void FreeFastHeader(void* p) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  if constexpr (!kC7Header) {
-    // Phase 7: C7 blocks have no header; a 1 KiB aligned pointer may be one (NULL is too).
-    if (HAK_UNLIKELY((a & 0x3FF) == 0)) return FreeSlow(p);
-  }
-  if (HAK_UNLIKELY((a & (kPageSize - 1)) == 0)) {  // NULL lands here too
-    if constexpr (kPageCheckMincore) {
-      // Phase 7-1.3: probe the previous page, then read the header there.
-      if (a == 0) return;
-      if (!OsPageMapped(reinterpret_cast<const char*>(p) - 1)) return FreeSlow(p);
-    } else {
-      return FreeSlow(p);  // header would be on the previous page: never read it here
+  uint8_t h;
+  if constexpr (kFreeClassFromMap) {
+    // fast_ownership_check=map_only: the map byte names the class (it equals the header byte of
+    // every block of a tiny or pool slab), so no byte of the block is read, and there is no
+    // page-boundary case. NULL and foreign pointers map to 0 (not tiny).
+    h = OwnershipGet(a);
+  } else {
+    if constexpr (!kC7Header) {
+      // Phase 7: C7 blocks have no header; a 1 KiB aligned pointer may be one (NULL is too).
+      if (HAK_UNLIKELY((a & 0x3FF) == 0)) return FreeSlow(p);
     }
+    if (HAK_UNLIKELY((a & (kPageSize - 1)) == 0)) {  // NULL lands here too
+      if constexpr (kPageCheckMincore) {
+        // Phase 7-1.3: probe the previous page, then read the header there.
+        if (a == 0) return;
+        if (!OsPageMapped(reinterpret_cast<const char*>(p) - 1)) return FreeSlow(p);
+      } else {
+        return FreeSlow(p);  // header would be on the previous page: never read it here
+      }
+    }
+    if constexpr (kFreeFastRegistryCheck) {
+      // Commit 5eabb89ad9: "is this C7?" asked of the registry on every free.
+      if (RegistryLookup(a) != 0 && SlabOf(a)->class_idx == 7) return FreeSlow(p);
+    }
+    h = reinterpret_cast<const uint8_t*>(p)[-1];
   }
-  if constexpr (kFreeFastRegistryCheck) {
-    // Commit 5eabb89ad9: "is this C7?" asked of the registry on every free.
-    if (RegistryLookup(a) != 0 && SlabOf(a)->class_idx == 7) return FreeSlow(p);
-  }
-  const uint8_t h = reinterpret_cast<const uint8_t*>(p)[-1];
   if (HAK_UNLIKELY(!IsTinyHeader(h))) {
     if constexpr (kMidFastPath) return FreePoolFast(p, h);
+    if constexpr (kFreeClassFromMap) return FreeSlowMapped(p, h);
     return FreeSlow(p);
   }
   const int c = h & 0x07;
-  if constexpr (kFastOwnershipCheck) {
+  if constexpr (kFreeClassFromMap) {
+    if (HAK_UNLIKELY(!TinyIsBlockStart(a, c))) return FreeSlowMapped(p, h);  // h is the map byte
+  } else if constexpr (kFastOwnershipCheck) {
     // Release default (e3_safe) and every debug build: the map byte of a tiny slab equals its
     // blocks' header byte, so one compare proves ownership and class; the stride test refuses
     // interior pointers. Anything refused is classified, counted and (debug) reported on the
