@@ -86,8 +86,8 @@
 #define HAKMEM_OWNERSHIP_NONE 0  // yes (HAKMEM's design, every history state; a foreign or
                                  // interior byte that looks like a header reaches the free list)
 #define HAKMEM_OWNERSHIP_MAP 1   // no: the O(1) ownership map must agree and the pointer must be
-                                 // a block start (the release default since e3_safe; debug builds
-                                 // always check)
+                                 // a block start (the release default from e3_safe to x3_spill;
+                                 // debug builds always check)
 #define HAKMEM_OWNERSHIP_MAP_ONLY 2  // the header is not read at all (beyond the seeds, x4_map):
                                      // the map byte, which equals the header byte of every block
                                      // of its slab, names the class, and the block must be a block
@@ -96,7 +96,7 @@
                                      // the block); a corrupt header is no longer noticed on free.
                                      // Debug builds read and compare the header as with map.
 #ifndef HAKMEM_FAST_OWNERSHIP_CHECK
-#define HAKMEM_FAST_OWNERSHIP_CHECK HAKMEM_OWNERSHIP_MAP
+#define HAKMEM_FAST_OWNERSHIP_CHECK HAKMEM_OWNERSHIP_MAP_ONLY  // the release default since x4_map
 #endif
 
 // HAKMEM_MID_FAST_PATH (0|1): 1 = beyond the seeds (x2_mid): the pool tier (1 KiB .. 52 KiB)

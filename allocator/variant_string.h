@@ -108,21 +108,21 @@
 #error "HAKMEM_LEGACY_C7_BRANCHES has a value variants.bzl does not list"
 #endif
 // fast_ownership_check
+#ifndef HAKMEM_OWNERSHIP_MAP_ONLY
+#error "config.h does not define HAKMEM_OWNERSHIP_MAP_ONLY (variants.bzl: fast_ownership_check=map_only)"
+#endif
 #ifndef HAKMEM_OWNERSHIP_MAP
 #error "config.h does not define HAKMEM_OWNERSHIP_MAP (variants.bzl: fast_ownership_check=map)"
 #endif
 #ifndef HAKMEM_OWNERSHIP_NONE
 #error "config.h does not define HAKMEM_OWNERSHIP_NONE (variants.bzl: fast_ownership_check=none)"
 #endif
-#ifndef HAKMEM_OWNERSHIP_MAP_ONLY
-#error "config.h does not define HAKMEM_OWNERSHIP_MAP_ONLY (variants.bzl: fast_ownership_check=map_only)"
-#endif
-#if HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP
+#if HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP_ONLY
+#define HAK_VS_FAST_OWNERSHIP_CHECK "fast_ownership_check=map_only"
+#elif HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP
 #define HAK_VS_FAST_OWNERSHIP_CHECK "fast_ownership_check=map"
 #elif HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_NONE
 #define HAK_VS_FAST_OWNERSHIP_CHECK "fast_ownership_check=none"
-#elif HAKMEM_FAST_OWNERSHIP_CHECK == HAKMEM_OWNERSHIP_MAP_ONLY
-#define HAK_VS_FAST_OWNERSHIP_CHECK "fast_ownership_check=map_only"
 #else
 #error "HAKMEM_FAST_OWNERSHIP_CHECK has a value variants.bzl does not list"
 #endif
