@@ -93,8 +93,8 @@
                                      // of its slab, names the class, and the block must be a block
                                      // start. A free then reads no byte of the block (the header's
                                      // load missed the cache when another thread or long ago wrote
-                                     // the block); a corrupt header is no longer noticed on free.
-                                     // Debug builds read and compare the header as with map.
+                                     // the block). Debug builds read and compare the header as
+                                     // with map.
 #ifndef HAKMEM_FAST_OWNERSHIP_CHECK
 #define HAKMEM_FAST_OWNERSHIP_CHECK HAKMEM_OWNERSHIP_MAP_ONLY  // the release default since x4_map
 #endif

@@ -57,7 +57,7 @@ SWITCHES = {
         "macro_values": {"false": "0", "true": "1"},
     },
     "fast_ownership_check": {
-        "doc": "map_only is the release default since x4_map. map (the release default from e3_safe to x3_spill, not in the seeds): the O(1) ownership map and a stride test on the tiny free fast path before the header is trusted, so foreign and interior pointers never reach a free list; none: HAKMEM's design, the header byte alone (every history state); map_only (beyond the seeds, x4_map): the map byte alone names the class (it equals the header byte of the slab's blocks) and the stride test stays, so a free reads no byte of the block (a corrupt header is no longer noticed on free; debug builds still compare it)",
+        "doc": "map_only is the release default since x4_map. map (the release default from e3_safe to x3_spill, not in the seeds): the O(1) ownership map and a stride test on the tiny free fast path before the header is trusted, so foreign and interior pointers never reach a free list; none: HAKMEM's design, the header byte alone (every history state); map_only (beyond the seeds, x4_map): the map byte alone names the class (it equals the header byte of the slab's blocks) and the stride test stays, so a free reads no byte of the block (debug builds still compare the header with the map byte)",
         "values": ["map_only", "map", "none"],
         "macro": "HAKMEM_FAST_OWNERSHIP_CHECK",
         "macro_values": {"none": "HAKMEM_OWNERSHIP_NONE", "map": "HAKMEM_OWNERSHIP_MAP", "map_only": "HAKMEM_OWNERSHIP_MAP_ONLY"},
