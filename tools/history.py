@@ -192,17 +192,33 @@ def measure_group(group, files, peers_file, peers, kind, args):
         labdata.remove_temp(out)
         raise labdata.LabError("the sweep failed (exit %d); nothing was stored" % proc.returncode)
     result = labdata.load_result(out)
-    labdata.remove_temp(out)
     if result["run_kind"] != kind:
+        labdata.remove_temp(out)
         raise labdata.LabError("the sweep wrote run_kind '%s' for a %s run; nothing was stored" % (
             result["run_kind"], kind))
+    # From here on the sweep's file is kept until everything is stored: a store that refuses an
+    # entry must not cost the run (a whole group's sweep takes 10+ minutes).
+    labdata.forget_temp(out)
     labdata.set_interrupt_message("interrupted while storing the measurements of %s: some may be stored, "
-                                  "each entry whole or not at all" % ", ".join(todo))
+                                  "each entry whole or not at all; the sweep's result is kept at %s" % (
+                                      ", ".join(todo), out))
+    try:
+        store_group(result, states, files, peers, peers_file, group["peers_name"], remeasure)
+    except (labdata.LabError, OSError) as e:
+        raise labdata.LabError("%s; the sweep's result is kept at %s" % (e, out))
+    os.unlink(out)
+    return True
+
+
+def store_group(result, states, files, peers, peers_file, peers_name, remeasure):
+    """Stores a group's sweep: one entry per state, one for the peers. A state measured again
+    replaces its stored entry (one lacking a workload, or every state of a group measured again
+    because one was missing: the store refuses to overwrite unless told)."""
     parts = split_by_variant(result)
     commits = {v["name"]: variants_mod.store_name(v) for v in states}
     for name, r in parts.items():
         if name in commits:
-            put(r, commits[name], remeasure)
+            put(r, commits[name], remeasure or os.path.exists(files[name]))
     if any(p in parts for p in peers):
         merged = dict(result)
         merged["variants"] = [v for v in result["variants"] if v["name"] in peers]
@@ -212,8 +228,7 @@ def measure_group(group, files, peers_file, peers, kind, args):
         if "benchmarks" in result:
             merged["benchmarks"] = [b for b in result["benchmarks"]
                                     if b.get("name", "").split("/", 1)[0] in peers]
-        put(merged, group["peers_name"], remeasure or os.path.exists(peers_file))
-    return True
+        put(merged, peers_name, remeasure or os.path.exists(peers_file))
 
 
 def main(argv=None):

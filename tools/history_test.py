@@ -87,5 +87,28 @@ class MissingWorkloadsTest(unittest.TestCase):
             os.remove(path)
 
 
+class StoreGroupTest(unittest.TestCase):
+    """A state measured again replaces its stored entry even without --remeasure (it lacked a
+    workload): the store refused it, after an 11-minute sweep."""
+
+    def test_stored_states_are_replaced(self):
+        import os, tempfile
+        fd, stored = tempfile.mkstemp(suffix=".json")
+        os.close(fd)
+        calls = []
+        saved = history.put
+        history.put = lambda r, name, replace: calls.append((name, replace))
+        try:
+            result = {"variants": [{"name": "old"}, {"name": "new"}, {"name": "tcmalloc"}],
+                      "points": [{"variant": "old"}, {"variant": "new"}, {"variant": "tcmalloc"}]}
+            states = [{"name": "old", "branch": "beyond"}, {"name": "new", "branch": "beyond"}]
+            files = {"old": stored, "new": stored + ".absent"}
+            history.store_group(result, states, files, ["tcmalloc"], stored + ".peers", "peers__beyond", False)
+        finally:
+            history.put = saved
+            os.remove(stored)
+        self.assertEqual(sorted(calls), [("new", False), ("old", True), ("peers__beyond", False)])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -49,6 +49,11 @@ def temp_path(prefix="hakmem-", suffix=""):
     return path
 
 
+def forget_temp(path):
+    """Keeps a temporary file on Ctrl-C (run_main() no longer removes it)."""
+    _temps.discard(path)
+
+
 def remove_temp(path):
     _temps.discard(path)
     if os.path.exists(path):
