@@ -167,8 +167,8 @@ def measure_group(group, files, peers_file, peers, kind, args):
     if todo and len(todo) < len(states):
         # Steps are judged between states measured interleaved in one run: a new state measured
         # alone, beside stored ones from another hour, would carry this host's drift into a step.
-        log("%s: not stored yet: %s; measuring every state of the sweep again so that all are one "
-            "interleaved run" % (group["name"], ", ".join(todo)))
+        log("%s: to measure (not stored, or stored without a workload): %s; measuring every state of "
+            "the sweep again so that all are one interleaved run" % (group["name"], ", ".join(todo)))
         todo = [v["name"] for v in states]
         remeasure = True
     if remeasure or not os.path.exists(peers_file) or missing_workloads(peers_file, group["workloads"]):
