@@ -685,11 +685,13 @@ def _branch_section(b, results, out_dir, body, states_by_name=None, peers=None):
              '<img src="%strend_random_mixed.png" alt="%s throughput">' % (prefix, html.escape(b["branch"])),
              '<img src="%strend_instructions.png" alt="%s instructions">' % (prefix, html.escape(b["branch"]))]
     if peers is not None:
-        head, prow = peer_table(names, res, peers)
+        # The release build's ratios too, when it is on the branch but not its last state.
+        shipped = [n for n in names if (states_by_name or {}).get(n, {}).get("switches", None) == {}]
+        head, prow = peer_table(names, res, peers, (shipped + names[-1:]) if shipped and shipped[0] != names[-1] else None)
         body += ['<h3 id="peers-%s">Every point against the best peer (measured in the same interleaved sweep)</h3>'
                  % html.escape(b["branch"]),
-                 "<p>Median ops/s and peak RSS per state; the best peer by throughput; each state's throughput "
-                 "over the best peer's, and its peak RSS over mimalloc's.</p>",
+                 "<p>Median ops/s and peak RSS per state; the best peer by throughput; for the branch's last state "
+                 "and the release build, throughput over the best peer's and peak RSS over mimalloc's.</p>",
                  _table(head, [[html.escape(c) for c in r] for r in prow])]
     return written
 
@@ -698,32 +700,38 @@ def _point_key(p):
     return (p["workload"], json.dumps(p.get("params", {}), sort_keys=True))
 
 
-def peer_table(names, results, peers):
+def peer_table(names, results, peers, judged=None):
     """Per point of the states' results: each state's median ops/s and peak RSS, the best peer by
-    throughput, and the last state's ratios (ops over the best peer's, peak RSS over mimalloc's).
-    Returns (header, rows of strings)."""
+    throughput, and for each state of `judged` (default: the last one; the history page adds the
+    release build when it is not the last) its ratios: ops over the best peer's, peak RSS over
+    mimalloc's. Returns (header, rows of strings)."""
+    judged = [n for n in (judged or names[-1:]) if n in names]
     by_peer = {}
     for p in peers.get("points", []):
         by_peer.setdefault(_point_key(p), {})[p["variant"]] = p
     first = results[0]["points"] if results else []
-    head = ["point"] + names + ["best peer", "%s / best peer" % (names[-1] if names else ""), "peak RSS / mimalloc"]
+    head = ["point"] + names + ["best peer"]
+    for n in judged:
+        head += ["%s / best peer" % n, "%speak RSS / mimalloc" % ("" if len(judged) == 1 else n + " ")]
     rows = []
     for p0 in first:
         key = _point_key(p0)
         cells = ["%s %s" % (p0["workload"], p0.get("label", ""))]
-        last = None
-        for r in results:
+        mine = {}
+        for n, r in zip(names, results):
             q = next((q for q in r["points"] if _point_key(q) == key), None)
-            last = q
+            mine[n] = q
             cells.append("" if q is None else "%s, %.1f MiB" % (_ops(q["median"]), (q.get("peak_rss_kb") or 0) / 1024))
         pp = by_peer.get(key, {})
         best = max(pp.values(), key=lambda q: q["median"]) if pp else None
         cells.append("" if best is None else "%s %s, %.1f MiB" % (best["variant"], _ops(best["median"]),
                                                                   (best.get("peak_rss_kb") or 0) / 1024))
-        cells.append("" if best is None or last is None or not best["median"] else "x%.2f" % (last["median"] / best["median"]))
         mi = pp.get("mimalloc")
-        cells.append("" if mi is None or last is None or not mi.get("peak_rss_kb") or not last.get("peak_rss_kb")
-                     else "x%.2f" % (last["peak_rss_kb"] / mi["peak_rss_kb"]))
+        for n in judged:
+            q = mine.get(n)
+            cells.append("" if best is None or q is None or not best["median"] else "x%.2f" % (q["median"] / best["median"]))
+            cells.append("" if mi is None or q is None or not mi.get("peak_rss_kb") or not q.get("peak_rss_kb")
+                         else "x%.2f" % (q["peak_rss_kb"] / mi["peak_rss_kb"]))
         rows.append(cells)
     return head, rows
 

@@ -237,6 +237,10 @@ class PeerTableTest(unittest.TestCase):
         self.assertIn("mimalloc 15.00M", medium[3])
         self.assertEqual(medium[4], "x2.00")
         self.assertEqual(medium[5], "x1.25")
+        # The release build's ratios beside the last state's, when it is not the last.
+        head, rows = report.peer_table(["s0", "s1"], [a, b], peers, ["s0", "s1"])
+        self.assertEqual(head[4:], ["s0 / best peer", "s0 peak RSS / mimalloc", "s1 / best peer", "s1 peak RSS / mimalloc"])
+        self.assertEqual(rows[0][4:], ["x0.67", "x2.00", "x0.83", "x2.00"])  # 40/60, 4096/2048
 
 
 class MovedPointsTest(unittest.TestCase):
