@@ -68,7 +68,9 @@ def route_mix(state, cycles):
     with open(path) as f:
         line = f.read().strip()
     labdata.remove_temp(path)
-    return json.loads(line.split(" ", 1)[1])
+    counters = json.loads(line.split(" ", 1)[1])
+    counters.pop("pid", None)  # the dump's process id: it changed the stored file at every run
+    return counters
 
 
 def gate(base_file, head_file):
