@@ -174,7 +174,9 @@ TEST(PoolSlab, KeptPagesGoBackAfterARunOfReleases) {
   for (size_t i = 0; i < held.size(); ++i) {
     if (i == a || i == pin) continue;
     release(held[i], blocks[i]);
-    if (++released == kPoolShrinkRun - 1) EXPECT_TRUE(Resident(block_a)) << "kept until the run is long";
+    if (++released == kPoolShrinkRun - 1) {
+      EXPECT_TRUE(Resident(block_a)) << "kept until the run is long";
+    }
   }
   ASSERT_EQ(released, kPoolShrinkRun);
   EXPECT_FALSE(Resident(block_a)) << "a run of " << kPoolShrinkRun << " releases gives kept pages back";
