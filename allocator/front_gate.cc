@@ -151,6 +151,14 @@ bool DebugIsDoubleFree(void* p, int c) {
 }
 
 namespace {
+// A chunk's free, counted as Mid or Large (stats=on).
+void FreeChunkRouted(void* p) {
+  if constexpr (kStats) {
+    if (ChunkUsable(p) > kMidMaxSize) HAK_ROUTE(free_large, p); else HAK_ROUTE(free_mid, p);
+  }
+  ChunkFree(p);
+}
+
 // errno: the OS layer keeps it across munmap, mremap, madvise and mincore (os_pages.cc), so only
 // the routes that call out (glibc's free, a misuse report) save it, not every slow free.
 HAK_FAST_PATH void FreeSlowWith(void* p, uint8_t map) {
@@ -161,10 +169,7 @@ HAK_FAST_PATH void FreeSlowWith(void* p, uint8_t map) {
   // free about 40 instructions.
   if (map == kChunkTag && (a & (kGranule - 1)) == kAllocHeaderSize &&
       static_cast<const uint8_t*>(p)[-1] == kChunkTag && ChunkHeaderValid(p)) {
-    if constexpr (kStats) {
-      if (ChunkUsable(p) > kMidMaxSize) HAK_ROUTE(free_large, p); else HAK_ROUTE(free_mid, p);
-    }
-    ChunkFree(p);
+    FreeChunkRouted(p);
   } else {
     FreeSlowRoute(p, map);
   }
@@ -199,10 +204,7 @@ void FreeSlowRoute(void* p, uint8_t map) {
       }
       return CachePushSlow(p, r.cls);
     case Route::kChunk:
-      if constexpr (kStats) {
-        if (ChunkUsable(p) > kMidMaxSize) HAK_ROUTE(free_large, p); else HAK_ROUTE(free_mid, p);
-      }
-      return ChunkFree(p);
+      return FreeChunkRouted(p);
     case Route::kAligned: {
       HAK_ROUTE(free_aligned, p);
       void* base = AlignedRelease(p);

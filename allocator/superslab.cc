@@ -86,9 +86,13 @@ SuperSlab* NewSuperSlab(uint32_t kind) {
   return ss;
 }
 
-// Caller holds g_ss_lock.
+// Caller holds g_ss_lock. Its free pool slabs' kept pages are discarded or unmapped with it.
 void RetireSuperSlab(SuperSlab* ss) {
   const uintptr_t base = reinterpret_cast<uintptr_t>(ss);
+  for (SlabMeta& k : ss->slabs) {
+    if (k.pages_kept) --g_pool_kept;
+    k.pages_kept = 0;
+  }
   OwnershipSet(base, kSuperSlabSize, kGranuleFree);
   if (g_empty_count < kEmptyCacheMax) {
     // Keep the mapping for reuse but give its pages back: RSS falls when everything is freed.
@@ -135,9 +139,49 @@ void PartialRemove(int cls, SlabMeta* s) {  // caller holds ClassMutex(cls)
   s->on_partial = 0;
 }
 
+// Start of slab idx of a SuperSlab of `kind` (a pool slab is kPoolSlabSize, a tiny one kSlabSize).
+uintptr_t SlabBase(const SuperSlab* ss, int idx) {
+  return reinterpret_cast<uintptr_t>(ss) + (uintptr_t(idx) << (ss->kind == kKindPool ? kPoolSlabShift : kSlabShift));
+}
+
+// Caller holds g_ss_lock: slab idx of ss back into its free mask; the SuperSlab joins `list` (its
+// kind's SuperSlabs with free slabs) when it was full, and retires when every slab is free.
+void ReturnToFreeMask(SuperSlab* ss, int idx, uint32_t all_free, SuperSlab** list) {
+  const bool was_full = ss->free_mask == 0;
+  ss->free_mask |= 1u << idx;
+  if (ss->free_mask == all_free) {
+    if (!was_full) ListRemove(list, ss);
+    RetireSuperSlab(ss);
+  } else if (was_full) {
+    ListPush(list, ss);
+  }
+}
+
+// Caller holds g_ss_lock: a free slab out of the first SuperSlab on `list` (a new SuperSlab of
+// `kind` when the list is empty) and out of its free mask, or nullptr (the OS refused). A pool
+// slab whose pages were kept comes first.
+SuperSlab* TakeFreeSlab(SuperSlab** list, uint32_t kind, int* idx_out) {
+  SuperSlab* ss = *list;
+  if (ss == nullptr && (ss = NewSuperSlab(kind)) != nullptr) ListPush(list, ss);
+  if (ss == nullptr) return nullptr;
+  int idx = __builtin_ctz(ss->free_mask);
+  if (kind == kKindPool) {
+    for (uint32_t m = ss->free_mask; m != 0; m &= m - 1) {
+      if (ss->slabs[__builtin_ctz(m)].pages_kept) {
+        idx = __builtin_ctz(m);
+        break;
+      }
+    }
+  }
+  ss->free_mask &= ~(1u << idx);
+  if (ss->free_mask == 0) ListRemove(list, ss);
+  *idx_out = idx;
+  return ss;
+}
+
 // mid_fast_path=on, caller holds g_ss_lock: the pages of pool slab idx of ss back to the OS.
 void DiscardPoolSlab(SuperSlab* ss, int idx) {
-  char* gran = reinterpret_cast<char*>(ss) + (uintptr_t(idx) << kPoolSlabShift);
+  char* gran = reinterpret_cast<char*>(SlabBase(ss, idx));
   OsDiscard(gran + kSuperSlabMetaSize, kPoolSlabSize - kSuperSlabMetaSize);
 }
 
@@ -167,8 +211,7 @@ void ReleaseSlabLocked(int cls, SlabMeta* s) {
   } else if (ss->kind == kKindPool) {
     // mid_fast_path=on: the slab's pages go back to the OS now (its SuperSlab may stay live for
     // another class's slab for a long time), then the slab to its SuperSlab's free mask.
-    const uintptr_t gran = reinterpret_cast<uintptr_t>(ss) + (uintptr_t(s->slab_idx) << kPoolSlabShift);
-    OwnershipSet(gran, kPoolSlabSize, kGranuleFree);
+    OwnershipSet(SlabBase(ss, s->slab_idx), kPoolSlabSize, kGranuleFree);
     if (++g_pool_release_run == kPoolShrinkRun) DiscardKeptPoolSlabs();
     if (g_pool_kept < kPoolKeptMax && g_pool_release_run < kPoolShrinkRun) {
       s->pages_kept = 1;
@@ -176,29 +219,10 @@ void ReleaseSlabLocked(int cls, SlabMeta* s) {
     } else {
       DiscardPoolSlab(ss, s->slab_idx);
     }
-    const bool was_full = ss->free_mask == 0;
-    ss->free_mask |= 1u << s->slab_idx;
-    if (ss->free_mask == kPoolAllSlabsFree) {
-      if (!was_full) ListRemove(&g_pool_with_free, ss);
-      for (SlabMeta& k : ss->slabs) {  // RetireSuperSlab discards or unmaps them all
-        if (k.pages_kept) --g_pool_kept;
-        k.pages_kept = 0;
-      }
-      RetireSuperSlab(ss);
-    } else if (was_full) {
-      ListPush(&g_pool_with_free, ss);
-    }
+    ReturnToFreeMask(ss, s->slab_idx, kPoolAllSlabsFree, &g_pool_with_free);
   } else {
-    const uintptr_t gran = reinterpret_cast<uintptr_t>(ss) + (uintptr_t(s->slab_idx) << kSlabShift);
-    OwnershipSet(gran, kSlabSize, kGranuleFree);
-    const bool was_full = ss->free_mask == 0;
-    ss->free_mask |= 1u << s->slab_idx;
-    if (ss->free_mask == kAllSlabsFree) {
-      if (!was_full) ListRemove(&g_tiny_with_free, ss);
-      RetireSuperSlab(ss);
-    } else if (was_full) {
-      ListPush(&g_tiny_with_free, ss);
-    }
+    OwnershipSet(SlabBase(ss, s->slab_idx), kSlabSize, kGranuleFree);
+    ReturnToFreeMask(ss, s->slab_idx, kAllSlabsFree, &g_tiny_with_free);
   }
   pthread_mutex_unlock(&g_ss_lock);
 }
@@ -229,23 +253,13 @@ bool SlabIsBlockStart(const SlabMeta* s, uintptr_t p) {
 SlabMeta* SlabAcquire(int cls, uint32_t owner) {
   pthread_mutex_lock(&g_ss_lock);
   SlabMeta* s = nullptr;
+  int idx;
   if (cls >= kFirstPoolClass && kPoolSlabsPerSuperSlab > 1) {
-    SuperSlab* ss = g_pool_with_free;
-    if (ss == nullptr && (ss = NewSuperSlab(kKindPool)) != nullptr) ListPush(&g_pool_with_free, ss);
-    if (ss != nullptr) {
-      int idx = __builtin_ctz(ss->free_mask);
-      for (uint32_t m = ss->free_mask; m != 0; m &= m - 1) {  // a free slab with its pages first
-        if (ss->slabs[__builtin_ctz(m)].pages_kept) {
-          idx = __builtin_ctz(m);
-          break;
-        }
-      }
+    if (SuperSlab* ss = TakeFreeSlab(&g_pool_with_free, kKindPool, &idx)) {
       if (ss->slabs[idx].pages_kept) --g_pool_kept;
       ss->slabs[idx].pages_kept = 0;
       g_pool_release_run = 0;
-      ss->free_mask &= ~(1u << idx);
-      if (ss->free_mask == 0) ListRemove(&g_pool_with_free, ss);
-      const uintptr_t gran = reinterpret_cast<uintptr_t>(ss) + (uintptr_t(idx) << kPoolSlabShift);
+      const uintptr_t gran = SlabBase(ss, idx);
       s = &ss->slabs[idx];
       InitSlab(s, cls, owner, gran + kSuperSlabMetaSize, gran + kPoolSlabSize);
       OwnershipSet(gran, kPoolSlabSize, kClasses[cls].header);
@@ -260,13 +274,8 @@ SlabMeta* SlabAcquire(int cls, uint32_t owner) {
       OwnershipSet(base, kSuperSlabSize, kClasses[cls].header);
     }
   } else {
-    SuperSlab* ss = g_tiny_with_free;
-    if (ss == nullptr && (ss = NewSuperSlab(kKindTiny)) != nullptr) ListPush(&g_tiny_with_free, ss);
-    if (ss != nullptr) {
-      const int idx = __builtin_ctz(ss->free_mask);
-      ss->free_mask &= ~(1u << idx);
-      if (ss->free_mask == 0) ListRemove(&g_tiny_with_free, ss);
-      const uintptr_t gran = reinterpret_cast<uintptr_t>(ss) + (uintptr_t(idx) << kSlabShift);
+    if (SuperSlab* ss = TakeFreeSlab(&g_tiny_with_free, kKindTiny, &idx)) {
+      const uintptr_t gran = SlabBase(ss, idx);
       s = &ss->slabs[idx];
       InitSlab(s, cls, owner, idx == 0 ? gran + kSuperSlabMetaSize : gran, gran + kSlabSize);
       OwnershipSet(gran, kSlabSize, kClasses[cls].header);
