@@ -1,6 +1,7 @@
 // api_test.cc — test of layer 5: API conformance through the direct hak_* API (so it also runs under ASan and TSan, which
 // replace malloc themselves). The malloc-symbol override is tested in override_test.cc.
 #include "allocator/api.h"
+#include "allocator/config.h"
 
 #include <errno.h>
 #include <gtest/gtest.h>
@@ -179,7 +180,8 @@ TEST(Api, InteriorPointerIsRefusedOnTheSlowPath) {
 
 TEST(Api, LargeAllocationsGoBackToTheOs) {
   const hak_info before = hak_get_info();
-  void* p = hak_malloc(8 << 20);
+  // chunk_arena=on keeps chunks up to kArenaChunkMax in its arenas (chunk_arena.h): a bigger one.
+  void* p = hak_malloc(hak::kChunkArena ? size_t{48} << 20 : size_t{8} << 20);
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(hak_get_info().live_chunks, before.live_chunks + 1);
   hak_free(p);

@@ -118,6 +118,14 @@
 #define HAKMEM_LARGE_CACHE 1  // the release default since x3_spill (2026-12-01)
 #endif
 
+// HAKMEM_CHUNK_ARENA (0|1): 1 = beyond the seeds (issue 14, state x5_arena): Mid and Large
+//   chunks up to 32 MiB are carved first-fit from 256 MiB arenas by a granule bitmap, freed pages
+//   reused by any size, realloc grown in place (chunk_arena.h). Needs large_cache=on (its realloc
+//   route). 0 = one mapping per chunk, cached by exact size (HAKMEM) and by large_cache.
+#ifndef HAKMEM_CHUNK_ARENA
+#define HAKMEM_CHUNK_ARENA 0
+#endif
+
 // HAKMEM_REMOTE_FREE: where a tiny free of a block homed at another thread goes (not in the seeds;
 //   "beyond the seeds", issue 14). A tiny slab's home is the thread slot of the thread that last
 //   carved from it (SlabMeta::home, kept when the slab is left).
@@ -202,6 +210,12 @@
 #if HAKMEM_LARGE_CACHE != 0 && HAKMEM_LARGE_CACHE != 1
 #error "HAKMEM_LARGE_CACHE must be 0 or 1"
 #endif
+#if HAKMEM_CHUNK_ARENA != 0 && HAKMEM_CHUNK_ARENA != 1
+#error "HAKMEM_CHUNK_ARENA must be 0 or 1"
+#endif
+#if HAKMEM_CHUNK_ARENA && !HAKMEM_LARGE_CACHE
+#error "chunk_arena=on resizes chunks through large_cache=on's realloc route: it needs large_cache=on"
+#endif
 #if HAKMEM_REMOTE_FREE != HAKMEM_REMOTE_FREE_LOCAL && HAKMEM_REMOTE_FREE != HAKMEM_REMOTE_FREE_OWNER && \
     HAKMEM_REMOTE_FREE != HAKMEM_REMOTE_FREE_SPILL
 #error "HAKMEM_REMOTE_FREE must be LOCAL, OWNER or SPILL"
@@ -241,6 +255,8 @@ inline constexpr bool kMidFastPath = HAKMEM_MID_FAST_PATH;
 inline constexpr bool kStats = HAKMEM_STATS;
 // large_cache=on: the Large chunk cache and mremap for Mid/Large realloc (mid_large.h).
 inline constexpr bool kLargeCache = HAKMEM_LARGE_CACHE;
+// chunk_arena=on: Mid/Large chunks from first-fit arenas (chunk_arena.h).
+inline constexpr bool kChunkArena = HAKMEM_CHUNK_ARENA;
 // remote_free=owner: tiny frees of blocks homed at another thread go home in batches.
 inline constexpr bool kRemoteFreeOwner = HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_OWNER;
 // remote_free=spill: the same homes and inboxes, reached only when a list overflows.

@@ -1,10 +1,12 @@
 // mid_large.cc — layer 3: Mid/Large chunks from mmap, the Mid chunk cache, the Large chunk cache
-// and mremap resizing (large_cache=on; policy in mid_large.h), their counters and fork lock.
+// and mremap resizing (large_cache=on; policy in mid_large.h), the routes to the chunk arenas
+// (chunk_arena=on; chunk_arena.h), their counters and fork lock.
 #include "allocator/mid_large.h"
 
 #include <errno.h>
 #include <pthread.h>
 
+#include "allocator/chunk_arena.h"
 #include "allocator/os_pages.h"
 #include "allocator/ownership_map.h"
 
@@ -121,9 +123,51 @@ AllocHeader* RemapChunk(AllocHeader* h, size_t old_b, size_t new_b, size_t move_
 
 size_t ChunkBytesFor(size_t n) { return (n + kAllocHeaderSize + kGranule - 1) & ~(kGranule - 1); }
 
-// large_cache=on: Large chunks (requests above kMidMaxSize) go through the Large cache and count in
-// its live bytes.
+// large_cache=on: Large chunks (requests above kMidMaxSize) of their own mapping go through the
+// Large cache and count in its live bytes (arena chunks do not: chunk_arena.h).
 bool Cacheable(bool large) { return kLargeCache && large; }
+
+// chunk_arena=on, g_lock held: every arena chunk of the exact-size Mid lists goes back to its
+// arena (free, its pages resident), where first fit can join and reuse them for any size.
+void FlushFrontToArena(ArenaPurge* purge) {
+  for (size_t g = 1; g <= kMidMaxGranules; ++g) {
+    void** link = &g_cache[g];
+    while (*link != nullptr) {
+      auto* h = static_cast<AllocHeader*>(*link);
+      if (!h->in_arena) {  // its own mapping (the arenas were full): it stays
+        link = reinterpret_cast<void**>(h);
+        continue;
+      }
+      *link = *reinterpret_cast<void**>(h);
+      g_cached_bytes -= g * kGranule;
+      ArenaFree(h, g * kGranule, g_cached_bytes, purge);
+    }
+  }
+}
+
+// chunk_arena=on, g_lock held: a chunk of `bytes` from an arena, stamped but for magic/tag
+// (counted live), or nullptr when no arena holds it. When the exact-size lists hold at least
+// `bytes` (sizes nobody asks for: mem_large_churn's Mid chunks kept 32 MiB there while its Large
+// mallocs faulted fresh pages, peak RSS 54 -> 97 MiB), they go back to the arenas first.
+void* ArenaTake(size_t bytes, bool large, bool* fresh, ArenaPurge* purge) {
+  if (g_cached_bytes >= bytes) FlushFrontToArena(purge);
+  auto* h = static_cast<AllocHeader*>(ArenaAlloc(bytes, fresh));
+  if (h == nullptr) return nullptr;
+  ++g_live_chunks;
+  h->chunk_bytes = bytes;
+  h->in_arena = 1;
+  h->is_large = large;
+  return h;
+}
+
+// chunk_arena=on, g_lock not held: the runs an arena call handed back are discarded, then freed.
+void FinishPurge(const ArenaPurge& purge) {
+  if (purge.n == 0) return;
+  ArenaDiscard(purge);
+  pthread_mutex_lock(&g_lock);
+  ArenaPurgeDone(purge);
+  pthread_mutex_unlock(&g_lock);
+}
 
 // large_cache=on: a cached Large chunk fitted to `bytes`, or nullptr (the cache had none, or
 // fitting it failed). Counts the chunk live.
@@ -180,9 +224,13 @@ AllocHeader* LargeCacheTake(size_t bytes) {
 // pages go back to the OS). realloc by mremap leaves chunks of sizes no malloc asks for again (a
 // block grown to 1 MiB is freed at 17+ granules, each growth mallocs 2): without this they sat in
 // the exact-size lists up to the 32 MiB cap (mem_realloc_grow 1 MiB: RSS after free 12.5 -> 32.3
-// MiB against e3_safe). Returns the chunk (counted live), or nullptr. Off the exact-hit path, so a
-// hit costs what it costs with large_cache=off.
-static void* MidTakeBiggerAndUnlock(size_t granules, size_t bytes) {
+// MiB against e3_safe). Returns the chunk (counted live, *fresh set), or nullptr. Off the
+// exact-hit path, so a hit costs what it costs with large_cache=off.
+// chunk_arena=on: an arena chunk is shrunk by its arena instead (the tail's granules stay free
+// and resident, no system call), so a round of realloc growth starts in the last round's chunk
+// and grows through its own pages (mem_realloc_grow 1 MiB: without it the front kept that chunk
+// and the round took another, +1 MiB RSS after free); with no bigger chunk, the arena's first fit.
+static void* MidTakeBiggerAndUnlock(size_t granules, size_t bytes, bool* fresh) {
   void* chunk = nullptr;
   size_t have = 0;
   for (size_t g = granules + 1; g <= kMidMaxGranules; ++g) {
@@ -193,6 +241,20 @@ static void* MidTakeBiggerAndUnlock(size_t granules, size_t bytes) {
       g_cached_bytes -= have;
       ++g_live_chunks;
       break;
+    }
+  }
+  *fresh = false;
+  if constexpr (kChunkArena) {  // else a chunk of its own mapping (the arenas were full): remapped
+    if (chunk == nullptr || static_cast<AllocHeader*>(chunk)->in_arena) {
+      ArenaPurge purge;
+      if (chunk == nullptr) {
+        chunk = ArenaTake(bytes, false, fresh, &purge);
+      } else {
+        ArenaResize(chunk, have, bytes, 0, nullptr);  // no purge: the next free checks
+      }
+      pthread_mutex_unlock(&g_lock);
+      FinishPurge(purge);
+      return chunk;
     }
   }
   pthread_mutex_unlock(&g_lock);
@@ -232,15 +294,16 @@ void* MapFresh(size_t bytes, bool large, bool* fresh) {
   if (Cacheable(large)) g_large_live_bytes += bytes;
   pthread_mutex_unlock(&g_lock);
   static_cast<AllocHeader*>(chunk)->chunk_bytes = bytes;
+  static_cast<AllocHeader*>(chunk)->in_arena = 0;
   return Stamp(chunk, large);
 }
 
 // g_lock held, the exact-size Mid list of `granules` empty: releases g_lock; large_cache=on
-// shrinks a bigger cached Mid chunk, else (or when none) a fresh chunk is mapped.
+// shrinks a bigger cached Mid chunk (chunk_arena=on: or takes an arena run), else (or when none)
+// a fresh chunk is mapped.
 HAK_SLOW_PATH void* MidMissAndUnlock(size_t granules, size_t bytes, bool* fresh) {
   if constexpr (kLargeCache) {
-    if (void* chunk = MidTakeBiggerAndUnlock(granules, bytes)) {
-      *fresh = false;
+    if (void* chunk = MidTakeBiggerAndUnlock(granules, bytes, fresh)) {
       static_cast<AllocHeader*>(chunk)->chunk_bytes = bytes;
       return Stamp(chunk, false);
     }
@@ -257,6 +320,17 @@ HAK_SLOW_PATH void* LargeAlloc(size_t n, bool* fresh) {
     return nullptr;
   }
   const size_t bytes = ChunkBytesFor(n);
+  if constexpr (kChunkArena) {
+    if (bytes <= kArenaChunkMax) {
+      ArenaPurge purge;
+      pthread_mutex_lock(&g_lock);
+      void* chunk = ArenaTake(bytes, true, fresh, &purge);
+      pthread_mutex_unlock(&g_lock);
+      FinishPurge(purge);
+      if (chunk != nullptr) return Stamp(chunk, true);
+      return MapFresh(bytes, true, fresh);  // every arena full: the Large cache is for big ones
+    }
+  }
   if constexpr (kLargeCache) {
     if (void* chunk = LargeCacheTake(bytes)) {  // its size is set
       *fresh = false;
@@ -302,6 +376,15 @@ namespace {
 // g_lock held, chunk h not taken by the Mid cache (Large, too big, or the cache full): releases
 // g_lock; large_cache=on caches a Large chunk under the Large policy, else h goes to the OS.
 HAK_SLOW_PATH void ChunkFreeSlowAndUnlock(AllocHeader* h, size_t bytes) {
+  if constexpr (kChunkArena) {
+    if (h->in_arena) {
+      ArenaPurge purge;
+      ArenaFree(h, bytes, g_cached_bytes, &purge);
+      pthread_mutex_unlock(&g_lock);
+      FinishPurge(purge);
+      return;
+    }
+  }
   if constexpr (kLargeCache) {
     if (Cacheable(h->is_large)) {
       Victims v;
@@ -356,6 +439,19 @@ void* ChunkRealloc(void* p, size_t n) {
   const bool old_large = h->is_large;
   size_t new_b = ChunkBytesFor(n);
   const bool large = n > kMidMaxSize;
+  if constexpr (kChunkArena) {
+    if (h->in_arena) {  // in place, or the caller copies (no mremap inside an arena)
+      ArenaPurge purge;
+      pthread_mutex_lock(&g_lock);
+      const bool ok = ArenaResize(h, old_b, new_b, g_cached_bytes, &purge);
+      pthread_mutex_unlock(&g_lock);
+      FinishPurge(purge);
+      if (!ok) return nullptr;
+      h->chunk_bytes = new_b;
+      h->is_large = large;
+      return p;
+    }
+  }
   const int saved = errno;
   // A growth that has to move doubles the chunk (at most 2x what is asked), so growing by steps
   // moves O(log n) times, not once per step.
@@ -376,8 +472,9 @@ void* ChunkRealloc(void* p, size_t n) {
 
 ChunkCounters ChunkGetCounters() {
   pthread_mutex_lock(&g_lock);
-  ChunkCounters c{g_cached_bytes + g_large_cached_bytes, g_live_chunks, g_large_cached_bytes,
-                  uint64_t(g_large_count), g_large_live_bytes};
+  const ArenaCounters a = ArenaGetCounters();
+  ChunkCounters c{g_cached_bytes + g_large_cached_bytes + a.dirty_bytes, g_live_chunks, g_large_cached_bytes,
+                  uint64_t(g_large_count), g_large_live_bytes, a.arenas, a.live_bytes, a.dirty_bytes};
   pthread_mutex_unlock(&g_lock);
   return c;
 }

@@ -1,7 +1,15 @@
 // mid_large.h — layer 3: requests above the pool tier. Each block is a chunk of whole 64 KiB
 // granules from mmap, with a 16-byte AllocHeader before the user pointer (whose last byte is
 // kChunkTag). Mid (<= 2 MiB) chunks are kept in a bounded cache for reuse (exact granule count,
-// 32 MiB). Large chunks go straight back to the OS with munmap, unless large_cache=on:
+// 32 MiB). Large chunks go straight back to the OS with munmap, unless large_cache=on (below).
+// chunk_arena=on (x5_arena) carves chunks up to kArenaChunkMax from arenas instead of mapping
+// each one (policy in chunk_arena.h): a Mid malloc that the exact-size lists (the front, 32 MiB)
+// miss shrinks a bigger chunk of theirs or takes the arena's lowest free run, a Large malloc
+// takes that run (the front's chunks go back to the arena first when they hold as many bytes),
+// a free the front refuses returns the run, and
+// realloc grows or shrinks an arena chunk in place (when the granules after it are free) or
+// copies; only chunks above kArenaChunkMax, or when every arena is full, are mapped on their own
+// and go through the Large cache below.
 //
 // The Large cache (large_cache=on, state x3_large; beyond the seeds). Policy:
 //  - What: a freed Large chunk (> 2 MiB requested) of at most kLargeCacheMaxBytes stays mapped,
@@ -33,6 +41,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "allocator/config.h"
 #include "allocator/size_classes.h"
 
 namespace hak {
@@ -40,7 +49,8 @@ namespace hak {
 struct AllocHeader {
   uint64_t chunk_bytes;  // whole chunk, header included, a multiple of 64 KiB
   uint32_t magic;
-  uint8_t reserved[2];
+  uint8_t in_arena;  // chunk_arena=on: carved from an arena (chunk_arena.h), else its own mapping
+  uint8_t reserved;
   uint8_t is_large;
   uint8_t tag;  // kChunkTag: the byte at ptr-1
 };
@@ -58,6 +68,9 @@ size_t ChunkUsable(const void* p);
 // untouched when the kernel refuses (the caller falls back to malloc + copy + free).
 void* ChunkRealloc(void* p, size_t n);
 
+// chunk_arena=on keeps the exact-size lists as the front of the arenas (the Mid hit path), with
+// the same cap; a freed chunk they cannot take goes back to its arena, whose free pages any size
+// reuses, and a Mid miss takes a bigger chunk of theirs before the arena's first fit.
 inline constexpr size_t kMidCacheMaxBytes = size_t{32} << 20;
 inline constexpr size_t kLargeCacheMaxBytes = size_t{64} << 20;
 inline constexpr int kLargeCacheMaxCount = 16;
@@ -65,6 +78,7 @@ inline constexpr uint64_t kLargeCacheDecayOps = 256;
 struct ChunkCounters {
   uint64_t cached_bytes, live_chunks;  // cached_bytes: Mid and Large caches together
   uint64_t large_cached_bytes, large_cached_chunks, large_live_bytes;  // large_cache=on
+  uint64_t arenas, arena_live_bytes, arena_dirty_bytes;  // chunk_arena=on (cached_bytes has the dirty)
 };
 ChunkCounters ChunkGetCounters();
 void ChunkLockForFork();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "allocator/api.h"
+#include "allocator/chunk_arena.h"
 #include "allocator/config.h"
 #include "allocator/os_pages.h"
 #include "allocator/ownership_map.h"
@@ -51,6 +52,14 @@ bool Check(const void* p, size_t n, uint8_t seed) {
   return CheckPages(p, n, seed) && static_cast<const uint8_t*>(p)[n - 1] == seed;
 }
 
+// chunk_arena=on carves Large chunks up to kArenaChunkMax from arenas: the Large cache sees only
+// bigger ones, so its tests of smaller chunks say nothing there (the ArenaChunks tests below and
+// chunk_arena_test cover that state).
+#define SKIP_IF_ARENA()                                                                      \
+  if constexpr (hak::kChunkArena) {                                                          \
+    GTEST_SKIP() << "chunk_arena=on: these Large chunks are arena chunks (ArenaChunks tests)"; \
+  }
+
 TEST(LargeCache, FreedLargeBlockIsReusedWithoutANewMapping) {
   void* keep = hak_malloc(8 * kMiB);  // in use: the cache may hold up to 8 MiB
   ASSERT_NE(keep, nullptr);
@@ -78,6 +87,7 @@ TEST(LargeCache, FreedLargeBlockIsReusedWithoutANewMapping) {
 }
 
 TEST(LargeCache, CachedBytesNeverExceedTheLargeBytesInUseNorTheCaps) {
+  SKIP_IF_ARENA();
   // 3 live chunks of 4 MiB, 20 freed of 3..5 MiB: the cache keeps at most the live bytes.
   std::vector<void*> live, freed;
   for (int i = 0; i < 3; ++i) live.push_back(hak_malloc(4 * kMiB));
@@ -101,6 +111,7 @@ TEST(LargeCache, CachedBytesNeverExceedTheLargeBytesInUseNorTheCaps) {
 }
 
 TEST(LargeCache, CountCapHonoured) {
+  SKIP_IF_ARENA();
   // 64 MiB in use, then 40 small Large chunks freed: at most kLargeCacheMaxCount stay.
   std::vector<void*> live, freed;
   for (int i = 0; i < 4; ++i) live.push_back(hak_malloc(16 * kMiB));
@@ -116,6 +127,7 @@ TEST(LargeCache, CountCapHonoured) {
 }
 
 TEST(LargeCache, FreeingEveryLargeBlockReturnsTheMemory) {
+  SKIP_IF_ARENA();
   const auto os0 = OsGetCounters();
   std::vector<void*> ps;
   for (int i = 0; i < 6; ++i) {
@@ -129,6 +141,7 @@ TEST(LargeCache, FreeingEveryLargeBlockReturnsTheMemory) {
 }
 
 TEST(LargeCache, IdleEntriesDecay) {
+  SKIP_IF_ARENA();
   void* keep = hak_malloc(32 * kMiB);
   // A 6 MiB entry and an 8 MiB one: 8 MiB requests take the 8 MiB entry (closer), never the other.
   void* p = hak_malloc(6 * kMiB);
@@ -151,6 +164,7 @@ TEST(LargeCache, IdleEntriesDecay) {
 }
 
 TEST(LargeCache, ReuseFitsAChunkOfAnotherSize) {
+  SKIP_IF_ARENA();
   void* keep = hak_malloc(32 * kMiB);
   void* p = hak_malloc(12 * kMiB);
   Fill(p, 12 * kMiB, 5);
@@ -198,7 +212,11 @@ TEST(LargeCache, ReallocKeepsContentsAndUsesMremap) {
   ASSERT_NE(s, nullptr);
   EXPECT_TRUE(CheckPages(s, 3 * kMiB, 1));
   const auto os1 = OsGetCounters();
-  if constexpr (hak::kLargeCache) {
+  if constexpr (hak::kChunkArena) {  // every size here fits an arena: in place or a copy
+    EXPECT_EQ(s, p) << "a shrink stays in place";
+    EXPECT_EQ(os1.remaps, os0.remaps);
+    EXPECT_LT(hak_malloc_usable_size(s), 4 * kMiB);
+  } else if constexpr (hak::kLargeCache) {
     EXPECT_EQ(s, p) << "a shrink stays in place";
     EXPECT_GE(os1.remaps, os0.remaps + 5);
     EXPECT_LT(hak_malloc_usable_size(s), 4 * kMiB);
@@ -229,10 +247,14 @@ TEST(LargeCache, ReallocGrowthByStepsMovesRarely) {
   // 64 steps; doubling on a move: about log2(16 MiB / 64 KiB) = 8 moves, never one per step.
   // Every growth is an mremap (in place, or a move onto one fresh reservation): no copy.
   const auto os1 = OsGetCounters();
-  EXPECT_GE(moves, 1);
   EXPECT_LE(moves, 12);
   EXPECT_LE(os1.maps - os0.maps, uint64_t(moves));
-  EXPECT_GE(os1.remaps - os0.remaps, uint64_t(moves));
+  if constexpr (hak::kChunkArena) {  // grown into the free granules after it, or copied
+    EXPECT_EQ(os1.remaps, os0.remaps);
+  } else {
+    EXPECT_GE(moves, 1);
+    EXPECT_GE(os1.remaps - os0.remaps, uint64_t(moves));
+  }
   hak_free(p);
   ExpectCacheEmpty();
 }
@@ -339,4 +361,102 @@ TEST(MidCache, AnExactMissShrinksTheSmallestBiggerCachedChunk) {
   for (void* h : held) hak_free(h);
   ExpectCacheEmpty();
 }
+// ---- chunk_arena=on (x5_arena): the chunk routes through the arenas (chunk_arena.h) ----
+
+#define SKIP_UNLESS_ARENA()                                                        \
+  if constexpr (!hak::kChunkArena) {                                               \
+    GTEST_SKIP() << "chunk_arena=off: every chunk is its own mapping";             \
+  }
+
+TEST(ArenaChunks, ChunksOfAnySizeComeFromTheArenaWithoutAMapping) {
+  SKIP_UNLESS_ARENA();
+  void* keep = hak_malloc(8 * kMiB);  // in use: up to 4 x 8 MiB of freed pages may stay
+  auto* p = static_cast<uint8_t*>(hak_malloc(6 * kMiB));
+  ASSERT_NE(p, nullptr);
+  Fill(p, 6 * kMiB, 4);
+  hak_free(p);
+  const auto os0 = OsGetCounters();
+  auto* q = static_cast<uint8_t*>(hak_malloc(4 * kMiB));  // Large, and another size
+  ASSERT_NE(q, nullptr);
+  // Which free run first fit takes depends on the tests before (chunk_arena_test checks that it
+  // is the freed one); here: no mapping, whatever the size.
+  auto* r = static_cast<uint8_t*>(hak_malloc(300 * 1024));  // Mid: the front's, or the run's rest
+  ASSERT_NE(r, nullptr);
+  const auto os1 = OsGetCounters();
+  EXPECT_EQ(os1.maps, os0.maps);
+  EXPECT_EQ(os1.unmaps, os0.unmaps);
+  hak_free(r);
+  hak_free(q);
+  hak_free(keep);
+}
+
+TEST(ArenaChunks, ReallocGrowsIntoTheFreeGranulesAfterItWithNoSystemCall) {
+  SKIP_UNLESS_ARENA();
+  auto* p = static_cast<uint8_t*>(hak_malloc(8 * kMiB));
+  ASSERT_NE(p, nullptr);
+  auto* s = static_cast<uint8_t*>(hak_realloc(p, 100 * 1024));  // the tail's granules are free now
+  ASSERT_EQ(s, p) << "a shrink stays in place";
+  Fill(s, 100 * 1024, 8);
+  const auto os0 = OsGetCounters();
+  size_t n = 100 * 1024;
+  for (size_t m = 200 * 1024; m <= 7 * kMiB; m += 300 * 1024) {
+    auto* q = static_cast<uint8_t*>(hak_realloc(s, m));
+    ASSERT_EQ(q, s) << m;
+    ASSERT_TRUE(Check(q, n, 8)) << n << " -> " << m;
+    Fill(q, m, 8);
+    n = m;
+  }
+  const auto os1 = OsGetCounters();
+  EXPECT_EQ(os1.maps, os0.maps);
+  EXPECT_EQ(os1.remaps, os0.remaps);
+  EXPECT_EQ(os1.unmaps, os0.unmaps);
+  hak_free(s);
+}
+
+TEST(ArenaChunks, CallocOfReusedPagesIsZero) {
+  SKIP_UNLESS_ARENA();
+  for (size_t n : {size_t{5} * kMiB, size_t{700} * 1024}) {
+    auto* p = static_cast<uint8_t*>(hak_malloc(n));
+    ASSERT_NE(p, nullptr);
+    memset(p, 0xff, n);
+    hak_free(p);
+    auto* q = static_cast<uint8_t*>(hak_calloc(1, n));
+    ASSERT_NE(q, nullptr);
+    EXPECT_EQ(q, p) << "the same run, its pages dirty";
+    bool zero = true;
+    for (size_t i = 0; i < n; i += 512) zero &= q[i] == 0;
+    EXPECT_TRUE(zero && q[n - 1] == 0) << n;
+    hak_free(q);
+  }
+}
+
+TEST(ArenaChunks, FreedPagesStayUnderTheCap) {
+  SKIP_UNLESS_ARENA();
+  std::vector<void*> ps;
+  for (int i = 0; i < 12; ++i) {
+    ps.push_back(hak_malloc(3 * kMiB + size_t(i) * kMiB));
+    ASSERT_NE(ps.back(), nullptr);
+    Fill(ps.back(), 3 * kMiB, uint8_t(i));
+  }
+  const uint64_t live = ChunkGetCounters().arena_live_bytes;
+  EXPECT_GE(live, (12 * 3 + 66) * kMiB);
+  for (void* p : ps) {
+    hak_free(p);
+    const auto c = ChunkGetCounters();
+    EXPECT_LE(c.arena_dirty_bytes, hak::kArenaDirtyMax);
+    EXPECT_LE(c.arena_dirty_bytes, hak::kArenaDirtyPerLive * c.arena_live_bytes);
+  }
+  const auto c = ChunkGetCounters();
+  EXPECT_LE(c.arena_live_bytes + (12 * 3 + 66) * kMiB, live) << "every chunk went back";
+  for (void* p : ps) {  // the map still says chunk; the header refuses a second free
+    EXPECT_EQ(hak::OwnershipGet(reinterpret_cast<uintptr_t>(p)), hak::kChunkTag) << p;
+    EXPECT_FALSE(hak::ChunkHeaderValid(p)) << p;
+  }
+  const uint64_t invalid = hak_get_info().invalid_frees;
+  hak_free(ps[0]);  // a double free of an arena chunk
+  EXPECT_EQ(hak_get_info().invalid_frees, invalid + 1);
+  EXPECT_EQ(c.large_cached_chunks, 0u);
+}
+
 }  // namespace
+

@@ -185,6 +185,14 @@
 #else
 #error "HAKMEM_LARGE_CACHE has a value variants.bzl does not list"
 #endif
+// chunk_arena
+#if HAKMEM_CHUNK_ARENA == 0
+#define HAK_VS_CHUNK_ARENA "chunk_arena=off"
+#elif HAKMEM_CHUNK_ARENA == 1
+#define HAK_VS_CHUNK_ARENA "chunk_arena=on"
+#else
+#error "HAKMEM_CHUNK_ARENA has a value variants.bzl does not list"
+#endif
 
 namespace hak {
 inline constexpr const char kVariantString[] =
@@ -202,7 +210,8 @@ inline constexpr const char kVariantString[] =
     HAK_VS_FAST_PATH_CHECKS ","
     HAK_VS_MID_FAST_PATH ","
     HAK_VS_HIT_COUNTERS ","
-    HAK_VS_LARGE_CACHE;
+    HAK_VS_LARGE_CACHE ","
+    HAK_VS_CHUNK_ARENA;
 }  // namespace hak
 
 #endif  // HAKMEM_ALLOCATOR_VARIANT_STRING_H_

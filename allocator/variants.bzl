@@ -98,6 +98,12 @@ SWITCHES = {
         "macro": "HAKMEM_LARGE_CACHE",
         "macro_values": {"off": "0", "on": "1"},
     },
+    "chunk_arena": {
+        "doc": "on (beyond the seeds, x5_arena): Mid and Large chunks up to 32 MiB carved first-fit from 256 MiB arenas by a bitmap of 64 KiB granules, so freed pages are reused by a chunk of any size and realloc grows into the free granules after it; free resident pages at most min(32 MiB, 4x the chunk bytes in use), the highest given back with madvise; HAKMEM's exact-size Mid lists stay in front (the Mid hit path) and go back to the arena when a chunk they cannot serve needs room (allocator/chunk_arena.h); off: every chunk its own mapping, cached by exact size (HAKMEM's Mid cache) and by large_cache",
+        "values": ["off", "on"],
+        "macro": "HAKMEM_CHUNK_ARENA",
+        "macro_values": {"off": "0", "on": "1"},
+    },
 }
 
 # Which allocator the harness links: hakmem (this tree, with the switches above) or a peer.
@@ -241,7 +247,26 @@ VARIANTS = [
         "title": "x4_map + the fast medium tier (mid_fast_path=on)",
         "switches": {"mid_fast_path": "on"},
         "branch": "beyond",
-        "notes": "beyond the seeds: the fourth cumulative step after E3: x4_map with x2_mid's switch (mid_fast_path=on, 24 pool classes with inline TLS fast paths). Replaces x3_spill_mid (x3_spill + mid_fast_path) on the chain.",
+        "history": False,
+        "notes": "beyond the seeds: the fourth cumulative step after E3: x4_map with x2_mid's switch (mid_fast_path=on, 24 pool classes with inline TLS fast paths). Off the chain since x5_arena: the replay of 2026-12-01 failed it on size_sweep 64 KiB instructions (+1.2%) and the PR gate on medium_mixed memory (256 KiB per-class caches); x5_arena_mid carries the same switch on top of x5_arena.",
+    },
+    {
+        "name": "x5_arena",
+        "commit": "lab",
+        "date": "2026-12-01",
+        "title": "x4_map + chunks carved from arenas by a first-fit granule bitmap (chunk_arena=on)",
+        "switches": {"chunk_arena": "on"},
+        "branch": "beyond",
+        "notes": "beyond the seeds: the fourth cumulative step after E3 (x4_map_mid, the first try at a fourth, is off the chain: the gate fails it on memory). HAKMEM maps every Mid/Large chunk on its own and caches it by exact size: mem_large_churn faulted nearly every page it wrote (x0.03 of mimalloc) and realloc growth to 1 MiB faulted 226 pages a round (x0.01 of glibc). Here chunks up to 32 MiB come first-fit from 256 MiB arenas (a bitmap of 64 KiB granules, as mimalloc's arenas): a freed chunk's resident pages serve the next chunk of any size, neighbours coalesce, realloc grows in place into free granules with no system call. Free resident pages are capped at min(32 MiB, HAKMEM's Mid cache cap; 4x the chunk bytes in use), the highest going back first (madvise outside the lock). Policy and the caps measured against it: allocator/chunk_arena.h.",
+    },
+    {
+        "name": "x5_arena_mid",
+        "commit": "lab",
+        "date": "2026-12-01",
+        "title": "x5_arena + the fast medium tier (mid_fast_path=on)",
+        "switches": {"chunk_arena": "on", "mid_fast_path": "on"},
+        "branch": "beyond",
+        "notes": "beyond the seeds: the fifth cumulative step after E3: x5_arena with x2_mid's switch (mid_fast_path=on), as x4_map_mid was on x4_map.",
     },
     {
         "name": "f7_broken",
@@ -296,7 +321,7 @@ REPLAY = {
         "seed_says": "E2 analysis: commit 5eabb89ad9 put a registry lookup on every free, 59M -> 9M ops/s (-85%)",
     },
     "beyond": {
-        "title": "Beyond the seeds: the release build (e3_safe) -> Large cache -> remote frees home on overflow -> the free reads only the ownership map -> fast medium tier",
+        "title": "Beyond the seeds: the release build (e3_safe) -> Large cache -> remote frees home on overflow -> the free reads only the ownership map -> chunk arenas -> fast medium tier",
         "from": "e3_safe",
         "bisect": None,
         "seed_culprit": None,

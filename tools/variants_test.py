@@ -63,7 +63,7 @@ class VariantsTest(unittest.TestCase):
         self.assertEqual(len(names), len(set(names)))
         # The release build is no state of the seeds' branches; it is where "beyond" forks.
         self.assertNotIn("e3_safe", chains["e"] + chains["findings"])
-        self.assertEqual(chains["beyond"], ["e3_safe", "x3_large", "x3_spill", "x4_map", "x4_map_mid"])
+        self.assertEqual(chains["beyond"], ["e3_safe", "x3_large", "x3_spill", "x4_map", "x5_arena", "x5_arena_mid"])
         for v in self.data["VARIANTS"]:
             if v["name"] in chains["e"]:
                 self.assertEqual(variants.branch(v), "e")

@@ -1,0 +1,85 @@
+// chunk_arena.h — layer 2 (chunk_arena=on, state x5_arena; beyond the seeds): Mid and Large
+// chunks carved from big reservations by a first-fit bitmap of 64 KiB granules, so a freed
+// chunk's pages are reused by a chunk of ANY size, neighbours coalesce by themselves, and a
+// realloc grows into the free granules after it with no system call.
+//
+// Why: HAKMEM maps every chunk on its own and caches it by exact size. mem_large_churn (8 live
+// blocks of 256 KiB..8 MiB) then faulted nearly every page it wrote (x0.03 of mimalloc), and
+// realloc growth to 1 MiB faulted 226 pages a round (x0.01 of glibc): a miss took a bigger cached
+// chunk and gave its tail back to the OS, the growth faulted it again. mimalloc's arenas (64 KiB
+// slices, a bitmap, delayed purge) do what this does.
+//
+// Policy (documented here, checked in chunk_arena_test.cc):
+//  - An arena is kArenaBytes of address space, mapped once, never unmapped (untouched pages cost
+//    no memory). At most kMaxArenas; a chunk above kArenaChunkMax, or when every arena is full,
+//    is mapped on its own as before.
+//  - Allocation: the lowest run of free granules that fits (first fit over all arenas). Every
+//    granule of an arena says kChunkTag in the ownership map from its mapping on, live or free:
+//    the chunk routes check the header, which a freed chunk fails.
+//  - Free: the granules become free and "dirty" (their pages may be resident). A later
+//    allocation that takes dirty granules takes resident pages (*fresh is false).
+//  - Purge: the dirty bytes never stay above min(kArenaDirtyMax, kArenaDirtyPerLive x the arena
+//    chunk bytes in use) after a free: at most 32 MiB (HAKMEM's Mid cache kept as much) and at
+//    most 4 times what the program holds, so a program that frees (nearly) everything gets the
+//    pages back at that free. Over the cap, the highest dirty granules go (first fit reuses the
+//    low ones) until 7/8 of the cap is left, with madvise(MADV_DONTNEED) outside the caller's
+//    lock: ArenaFree and ArenaResize hand the runs back in an ArenaPurge, marked in use
+//    meanwhile; the caller discards them with ArenaDiscard and returns them with ArenaPurgeDone
+//    under its lock. A resize with no ArenaPurge (the Mid front's reuse of a bigger chunk, which
+//    grows again) is checked at the next free. A run still being discarded when the process
+//    forks stays marked in use in the child.
+//    Measured against x4_map (bench_mem and callgrind, one at a time): a flat 32 MiB cap kept
+//    16 MiB after the last free of mem_realloc_grow 16 MiB (x4_map: 3.1 MiB); a cap of the
+//    live bytes (1x) or 2x left mem_large_churn at 6-12K ops/s (4x: 27-37K); a rule split by
+//    the kind of chunk that freed the pages (Mid 32 MiB, Large as x3_large) at 13K. A 2 MiB
+//    exact-size front cost size_sweep 64 KiB 14 instructions an op (its free set is 16 MiB); a
+//    32 MiB front that never goes back raised mem_large_churn's peak RSS from 54 to 97 MiB.
+// Not thread-safe: every call but ArenaDiscard runs under the caller's lock (mid_large.cc's
+// chunk lock, also taken around fork()).
+#ifndef HAKMEM_ALLOCATOR_CHUNK_ARENA_H_
+#define HAKMEM_ALLOCATOR_CHUNK_ARENA_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "allocator/size_classes.h"
+
+namespace hak {
+
+inline constexpr size_t kArenaBytes = size_t{256} << 20;
+inline constexpr size_t kArenaGranules = kArenaBytes / kGranule;
+inline constexpr int kMaxArenas = 64;
+inline constexpr size_t kArenaChunkMax = size_t{32} << 20;
+inline constexpr size_t kArenaDirtyMax = size_t{32} << 20;
+inline constexpr size_t kArenaDirtyPerLive = 4;
+inline constexpr int kArenaPurgeMax = 8;  // runs handed back per call (the rest at later calls)
+
+struct ArenaPurge {
+  uintptr_t addr[kArenaPurgeMax];
+  size_t bytes[kArenaPurgeMax];
+  int n = 0;
+};
+
+// A run of `bytes` (a granule multiple, <= kArenaChunkMax), granule aligned, or nullptr (no arena
+// can hold it and none can be mapped; errno untouched). *fresh: every page of it is zero.
+void* ArenaAlloc(size_t bytes, bool* fresh);
+// chunk came from ArenaAlloc (or ArenaResize) with `bytes`. cached: the bytes of arena chunks the
+// caller holds in a cache of its own (mid_large.h's exact-size front), live here but not in use.
+void ArenaFree(void* chunk, size_t bytes, size_t cached, ArenaPurge* purge);
+// Resizes in place: a growth takes the granules after the chunk when they are all free (false,
+// nothing changed, when not); a shrink frees the tail. purge == nullptr: no purge now (the next
+// free checks).
+bool ArenaResize(void* chunk, size_t old_bytes, size_t new_bytes, size_t cached, ArenaPurge* purge);
+// Outside the lock: gives the purged runs' pages back to the OS (they read as zero after).
+void ArenaDiscard(const ArenaPurge& purge);
+// Under the lock again: the discarded runs are free and clean.
+void ArenaPurgeDone(const ArenaPurge& purge);
+
+struct ArenaCounters {
+  uint64_t arenas, live_bytes, dirty_bytes;
+};
+ArenaCounters ArenaGetCounters();
+
+}  // namespace hak
+
+#endif  // HAKMEM_ALLOCATOR_CHUNK_ARENA_H_

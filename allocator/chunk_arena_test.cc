@@ -1,0 +1,160 @@
+// chunk_arena_test.cc — the chunk arenas' bitmap and purge rule (chunk_arena.h), called directly
+// (single-threaded, so no lock). Built in the default config, where mid_large.cc never calls
+// the arena: this binary is its only user. The chunk routes through it are mid_large_test's,
+// under x5_arena.
+#include "allocator/chunk_arena.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "allocator/ownership_map.h"
+
+namespace {
+
+using hak::ArenaAlloc;
+using hak::ArenaFree;
+using hak::ArenaGetCounters;
+using hak::ArenaPurge;
+using hak::kGranule;
+
+char* Alloc(size_t granules, bool* fresh = nullptr) {
+  bool f;
+  void* p = ArenaAlloc(granules * kGranule, fresh ? fresh : &f);
+  return static_cast<char*>(p);
+}
+// Frees and finishes the purge it starts; returns the bytes purged.
+size_t Free(void* p, size_t granules) {
+  ArenaPurge purge;
+  ArenaFree(p, granules * kGranule, 0, &purge);
+  hak::ArenaDiscard(purge);
+  hak::ArenaPurgeDone(purge);
+  size_t bytes = 0;
+  for (int i = 0; i < purge.n; ++i) bytes += purge.bytes[i];
+  return bytes;
+}
+uint8_t Map(const void* p) { return hak::OwnershipGet(reinterpret_cast<uintptr_t>(p)); }
+
+// Each test frees all it takes: the live bytes go back to what they were.
+class ChunkArena : public ::testing::Test {
+ protected:
+  void SetUp() override { live0_ = ArenaGetCounters().live_bytes; }
+  void TearDown() override { EXPECT_EQ(ArenaGetCounters().live_bytes, live0_); }
+  uint64_t live0_ = 0;
+};
+
+TEST_F(ChunkArena, AFreedRunIsReusedByAnotherSizeWithItsPages) {
+  char* a = Alloc(4);
+  char* b = Alloc(2);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  memset(a, 0x5a, 4 * kGranule);
+  Free(a, 4);
+  bool fresh = true;
+  char* c = Alloc(3, &fresh);
+  EXPECT_EQ(c, a) << "first fit takes the freed run";
+  EXPECT_FALSE(fresh) << "its pages were written: not zero";
+  EXPECT_EQ(c[0], 0x5a) << "the pages stayed resident and unchanged (no purge under the cap)";
+  Free(c, 3);
+  Free(b, 2);
+}
+
+TEST_F(ChunkArena, FreeNeighboursCoalesce) {
+  char* a = Alloc(3);
+  char* b = Alloc(5);
+  char* guard = Alloc(1);
+  ASSERT_EQ(b, a + 3 * kGranule) << "a fresh arena region is carved in order";
+  Free(a, 3);
+  Free(b, 5);
+  char* c = Alloc(8);
+  EXPECT_EQ(c, a) << "two freed neighbours serve one chunk of their joint size";
+  Free(c, 8);
+  Free(guard, 1);
+}
+
+TEST_F(ChunkArena, GrowInPlaceOnlyIntoFreeGranulesAndShrinkFreesTheTail) {
+  char* a = Alloc(2);
+  ASSERT_NE(a, nullptr);
+  EXPECT_TRUE(hak::ArenaResize(a, 2 * kGranule, 70 * kGranule, 0, nullptr)) << "70 granules cross a word";
+  char* b = Alloc(1);
+  EXPECT_EQ(b, a + 70 * kGranule) << "the grown chunk's granules are in use";
+  EXPECT_FALSE(hak::ArenaResize(a, 70 * kGranule, 71 * kGranule, 0, nullptr)) << "b is in the way";
+  EXPECT_EQ(Map(a + 69 * kGranule), hak::kChunkTag);
+  ArenaPurge purge;
+  EXPECT_TRUE(hak::ArenaResize(a, 70 * kGranule, 40 * kGranule, 0, &purge));
+  EXPECT_EQ(purge.n, 0);
+  EXPECT_EQ(Map(a + 40 * kGranule), hak::kChunkTag) << "arena granules say chunk, live or free";
+  char* c = Alloc(30);
+  EXPECT_EQ(c, a + 40 * kGranule) << "the tail is reused";
+  Free(c, 30);
+  Free(b, 1);
+  Free(a, 40);
+}
+
+TEST_F(ChunkArena, DirtyBytesStayUnderTheCapHighestFirstAndComeBackZero) {
+  const size_t n = hak::kArenaChunkMax / kGranule;  // 512 granules, as big as the cap
+  char* keep = Alloc(128);  // 8 MiB in use: the cap is min(32 MiB, 4 x 8 MiB)
+  char* low = Alloc(n);
+  char* high = Alloc(n);
+  ASSERT_NE(low, nullptr);
+  ASSERT_NE(high, nullptr);
+  for (size_t i = 0; i < n * kGranule; i += 4096) low[i] = high[i] = 1;
+  EXPECT_EQ(Free(low, n), 0u) << "32 MiB dirty, 40 MiB in use: under the cap";
+  ArenaPurge purge;
+  ArenaFree(high, n * kGranule, 0, &purge);
+  ASSERT_GT(purge.n, 0) << "64 MiB dirty is over the 32 MiB cap";
+  EXPECT_LE(ArenaGetCounters().dirty_bytes, hak::kArenaDirtyMax - hak::kArenaDirtyMax / 8);
+  // 64 MiB dirty down to 28: the 36 MiB at the top go, all of high and low's last 4 MiB.
+  const size_t over = 2 * n * kGranule - (hak::kArenaDirtyMax - hak::kArenaDirtyMax / 8);
+  size_t purged = 0;
+  for (int i = 0; i < purge.n; ++i) {
+    EXPECT_GE(purge.addr[i], reinterpret_cast<uintptr_t>(high) + n * kGranule - over) << "the highest go first";
+    purged += purge.bytes[i];
+  }
+  EXPECT_EQ(purged, over);
+  // Until ArenaPurgeDone the runs being discarded are not handed out.
+  char* meanwhile = Alloc(n);
+  ASSERT_NE(meanwhile, nullptr);
+  for (int i = 0; i < purge.n; ++i) {
+    const uintptr_t m = reinterpret_cast<uintptr_t>(meanwhile);
+    EXPECT_TRUE(m + n * kGranule <= purge.addr[i] || m >= purge.addr[i] + purge.bytes[i]);
+  }
+  Free(meanwhile, n);
+  hak::ArenaDiscard(purge);
+  hak::ArenaPurgeDone(purge);
+  const char* top = high + n * kGranule - 4096;
+  EXPECT_EQ(*top, 0) << "a purged page reads zero";
+  // Back to the bitmap: first fit takes low's run again, its pages still resident.
+  bool fresh = true;
+  char* again = Alloc(n, &fresh);
+  EXPECT_EQ(again, low);
+  EXPECT_FALSE(fresh);
+  Free(again, n);
+  Free(keep, 128);
+  EXPECT_LE(ArenaGetCounters().dirty_bytes, 4 * ArenaGetCounters().live_bytes);
+}
+
+// A program that frees (nearly) everything gets the pages back at that free: never more dirty
+// bytes than 4 times the bytes in use.
+TEST_F(ChunkArena, FreeingNearlyEverythingGivesThePagesBack) {
+  char* one = Alloc(1);
+  char* big = Alloc(100);
+  ASSERT_NE(big, nullptr);
+  memset(big, 1, 100 * kGranule);
+  const auto before = ArenaGetCounters();
+  EXPECT_GE(Free(big, 100), 96 * kGranule);
+  const auto after = ArenaGetCounters();
+  EXPECT_LE(after.dirty_bytes, 4 * after.live_bytes);
+  EXPECT_LT(after.dirty_bytes, before.dirty_bytes + 100 * kGranule);
+  Free(one, 1);
+  EXPECT_LE(ArenaGetCounters().dirty_bytes, 4 * ArenaGetCounters().live_bytes);
+}
+
+TEST_F(ChunkArena, TooBigIsRefused) {
+  bool fresh;
+  EXPECT_EQ(ArenaAlloc(hak::kArenaChunkMax + kGranule, &fresh), nullptr);
+  EXPECT_EQ(ArenaAlloc(0, &fresh), nullptr);
+}
+
+}  // namespace
