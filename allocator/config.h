@@ -123,7 +123,7 @@
 //   reused by any size, realloc grown in place (chunk_arena.h). Needs large_cache=on (its realloc
 //   route). 0 = one mapping per chunk, cached by exact size (HAKMEM) and by large_cache.
 #ifndef HAKMEM_CHUNK_ARENA
-#define HAKMEM_CHUNK_ARENA 0
+#define HAKMEM_CHUNK_ARENA 1  // the release default since x5_arena (2026-12-01)
 #endif
 
 // HAKMEM_REMOTE_FREE: where a tiny free of a block homed at another thread goes (not in the seeds;

@@ -186,10 +186,10 @@
 #error "HAKMEM_LARGE_CACHE has a value variants.bzl does not list"
 #endif
 // chunk_arena
-#if HAKMEM_CHUNK_ARENA == 0
-#define HAK_VS_CHUNK_ARENA "chunk_arena=off"
-#elif HAKMEM_CHUNK_ARENA == 1
+#if HAKMEM_CHUNK_ARENA == 1
 #define HAK_VS_CHUNK_ARENA "chunk_arena=on"
+#elif HAKMEM_CHUNK_ARENA == 0
+#define HAK_VS_CHUNK_ARENA "chunk_arena=off"
 #else
 #error "HAKMEM_CHUNK_ARENA has a value variants.bzl does not list"
 #endif

@@ -38,8 +38,8 @@ class VariantsTest(unittest.TestCase):
             self.assertIn(want, names)
         self.assertLess(names.index("phase7"), names.index("e2"))
         self.assertLess(names.index("e2"), names.index("e3"))
-        self.assertEqual(self.data["VARIANTS"][names.index("x4_map")]["switches"], {},
-                         "x4_map is the release default build: it may not differ from the defaults")
+        self.assertEqual(self.data["VARIANTS"][names.index("x5_arena")]["switches"], {},
+                         "x5_arena is the release default build: it may not differ from the defaults")
         for v in self.data["VARIANTS"]:
             if v.get("history", True) and variants.branch(v) != "beyond":
                 self.assertEqual(v["switches"].get("fast_ownership_check"), "none",
@@ -129,8 +129,8 @@ class VariantsTest(unittest.TestCase):
         self.assertEqual(self.data["SWITCHES"]["mid_fast_path"]["values"][0], "off")
 
     def test_shipped_build_is_the_one_config_without_switches(self):
-        self.assertEqual(variants.shipped(self.data), "x4_map")
-        e3_safe = [v for v in self.data["VARIANTS"] if v["name"] == "x4_map"][0]
+        self.assertEqual(variants.shipped(self.data), "x5_arena")
+        e3_safe = [v for v in self.data["VARIANTS"] if v["name"] == "x5_arena"][0]
         two = dict(self.data, VARIANTS=self.data["VARIANTS"] + [dict(e3_safe, name="twin")])
         with self.assertRaises(SystemExit):
             variants.shipped(two)
