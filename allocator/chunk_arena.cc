@@ -184,7 +184,12 @@ void* ArenaAlloc(size_t bytes, bool* fresh) {
       return reinterpret_cast<void*>(AddrOf(g_arena[ai], i));
     }
   }
-  if (g_count == kMaxArenas) return nullptr;
+  return nullptr;
+}
+
+bool ArenaRoomForAnother() { return g_count < kMaxArenas; }
+
+void* ArenaReserve() {
   const int saved = errno;
   void* base = OsMapAligned(kArenaBytes, kGranule);
   if (base == nullptr) {
@@ -196,18 +201,26 @@ void* ArenaAlloc(size_t bytes, bool* fresh) {
   // So taking and freeing a run writes no map byte (OwnershipSet of a 4 MiB chunk's 65 bytes
   // cost size_sweep 4 MiB 1064 instructions per malloc+free).
   if (!OwnershipSet(reinterpret_cast<uintptr_t>(base), kArenaBytes, kChunkTag)) {
-    OwnershipSet(reinterpret_cast<uintptr_t>(base), kArenaBytes, 0);
-    OsUnmap(base, kArenaBytes);
+    ArenaUnreserve(base);
     errno = saved;
     return nullptr;
   }
+  return base;
+}
+
+void ArenaUnreserve(void* base) {
+  OwnershipSet(reinterpret_cast<uintptr_t>(base), kArenaBytes, 0);
+  OsUnmap(base, kArenaBytes);
+}
+
+bool ArenaAdopt(void* base) {
+  if (g_count == kMaxArenas) return false;
   Arena& a = g_arena[g_count++];
   a.base = reinterpret_cast<uintptr_t>(base);  // its bitmaps are zero: never used
   a.low = 0;
   a.free = kArenaGranules;
   a.has_free = ~uint64_t{0} >> (64 - kWords);
-  *fresh = TakeGranules(a, 0, n) == 0;
-  return base;
+  return true;
 }
 
 void ArenaFree(void* chunk, size_t bytes, size_t cached, ArenaPurge* purge) {

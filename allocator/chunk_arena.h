@@ -60,9 +60,18 @@ struct ArenaPurge {
   int n = 0;
 };
 
-// A run of `bytes` (a granule multiple, <= kArenaChunkMax), granule aligned, or nullptr (no arena
-// can hold it and none can be mapped; errno untouched). *fresh: every page of it is zero.
+// A run of `bytes` (a granule multiple, <= kArenaChunkMax) from the arenas there are, granule
+// aligned, or nullptr (none can hold it). *fresh: every page of it is zero.
 void* ArenaAlloc(size_t bytes, bool* fresh);
+// A new arena, in three steps because mapping one takes the ownership map's lock, which fork()
+// takes before the caller's (fork.cc): under the lock ArenaRoomForAnother; without it
+// ArenaReserve (mmap and map bytes; nullptr, errno untouched, when the OS refuses); under it
+// again ArenaAdopt (false when others filled the last slot meanwhile: ArenaUnreserve it,
+// without the lock).
+bool ArenaRoomForAnother();
+void* ArenaReserve();
+void ArenaUnreserve(void* base);
+bool ArenaAdopt(void* base);
 // chunk came from ArenaAlloc (or ArenaResize) with `bytes`. cached: the bytes of arena chunks the
 // caller holds in a cache of its own (mid_large.h's exact-size front), live here but not in use.
 void ArenaFree(void* chunk, size_t bytes, size_t cached, ArenaPurge* purge);

@@ -22,6 +22,10 @@ using hak::kGranule;
 char* Alloc(size_t granules, bool* fresh = nullptr) {
   bool f;
   void* p = ArenaAlloc(granules * kGranule, fresh ? fresh : &f);
+  if (p == nullptr && hak::ArenaRoomForAnother()) {  // as mid_large.cc does, lock aside
+    void* base = hak::ArenaReserve();
+    if (base != nullptr && hak::ArenaAdopt(base)) p = ArenaAlloc(granules * kGranule, fresh ? fresh : &f);
+  }
   return static_cast<char*>(p);
 }
 // Frees and finishes the purge it starts; returns the bytes purged.

@@ -149,9 +149,21 @@ void FlushFrontToArena(ArenaPurge* purge) {
 // (counted live), or nullptr when no arena holds it. When the exact-size lists hold at least
 // `bytes` (sizes nobody asks for: mem_large_churn's Mid chunks kept 32 MiB there while its Large
 // mallocs faulted fresh pages, peak RSS 54 -> 97 MiB), they go back to the arenas first.
+// A new arena is mapped with g_lock released for a while (chunk_arena.h).
 void* ArenaTake(size_t bytes, bool large, bool* fresh, ArenaPurge* purge) {
   if (g_cached_bytes >= bytes) FlushFrontToArena(purge);
   auto* h = static_cast<AllocHeader*>(ArenaAlloc(bytes, fresh));
+  if (h == nullptr && bytes <= kArenaChunkMax && ArenaRoomForAnother()) {
+    pthread_mutex_unlock(&g_lock);
+    void* base = ArenaReserve();
+    pthread_mutex_lock(&g_lock);
+    if (base != nullptr && !ArenaAdopt(base)) {
+      pthread_mutex_unlock(&g_lock);
+      ArenaUnreserve(base);
+      pthread_mutex_lock(&g_lock);
+    }
+    h = static_cast<AllocHeader*>(ArenaAlloc(bytes, fresh));
+  }
   if (h == nullptr) return nullptr;
   ++g_live_chunks;
   h->chunk_bytes = bytes;
