@@ -69,15 +69,44 @@ size_t NextWith(const Arena& a, size_t i, bool value) {
   return w * 64 + size_t(__builtin_ctzll(x));
 }
 
-// Highest granule below i that is not dirty, + 1 (0 when all of [0, i) is dirty).
-size_t DirtyRunStart(const Arena& a, size_t i) {
+// One past the highest granule below i whose bit in `bits` is `value` (0 when there is none).
+size_t AfterLastWith(const uint64_t* bits, size_t i, bool value) {
   size_t w = i / 64;
-  uint64_t x = ~a.dirty[w] & ((uint64_t{1} << (i & 63)) - 1);
+  uint64_t x = (value ? bits[w] : ~bits[w]) & ((uint64_t{1} << (i & 63)) - 1);
   while (x == 0) {
     if (w == 0) return 0;
-    x = ~a.dirty[--w];
+    --w;
+    x = value ? bits[w] : ~bits[w];
   }
   return w * 64 + 64 - size_t(__builtin_clzll(x));
+}
+
+// First dirty granule >= i, or kArenaGranules.
+size_t NextDirty(const Arena& a, size_t i) {
+  if (i >= kArenaGranules) return kArenaGranules;
+  size_t w = i / 64;
+  uint64_t x = a.dirty[w] & MaskFrom(i);
+  if (x == 0) {
+    const uint64_t more = w + 1 < kWords ? a.has_dirty & MaskFrom(w + 1) : 0;
+    if (more == 0) return kArenaGranules;
+    w = size_t(__builtin_ctzll(more));
+    x = a.dirty[w];
+  }
+  return w * 64 + size_t(__builtin_ctzll(x));
+}
+
+// Lowest start of n free granules that takes resident ones: the first free run with a dirty
+// granule and room for n, the window starting at that granule (or ending at the run's end), or
+// kArenaGranules. Without it first fit took clean (purged) low runs while the dirty ones waited
+// higher up to be purged: size_sweep 4 MiB faulted 2.6x as many pages as x4_map.
+size_t DirtyFit(const Arena& a, size_t n) {
+  size_t d = a.has_dirty != 0 ? NextDirty(a, 0) : kArenaGranules;
+  while (d < kArenaGranules) {
+    const size_t end = NextWith(a, d, true);
+    if (end - AfterLastWith(a.used, d, true) >= n) return d + n <= end ? d : end - n;
+    d = NextDirty(a, end);
+  }
+  return kArenaGranules;
 }
 
 // Lowest start of n free granules, or kArenaGranules.
@@ -142,7 +171,7 @@ void Enforce(size_t cached, ArenaPurge* purge) {
       const size_t w = 63 - size_t(__builtin_clzll(a.has_dirty));
       const size_t top = w * 64 + 63 - size_t(__builtin_clzll(a.dirty[w]));
       const size_t want = (g_dirty_bytes - target + kGranule - 1) / kGranule;
-      const size_t start = DirtyRunStart(a, top);
+      const size_t start = AfterLastWith(a.dirty, top, false);
       const size_t lo = top + 1 - start > want ? top + 1 - want : start;
       const size_t n = top + 1 - lo;
       ForRange(lo, n, [&](size_t ww, uint64_t m) {
@@ -177,11 +206,13 @@ void FreeGranules(Arena& a, size_t i, size_t n) {
 void* ArenaAlloc(size_t bytes, bool* fresh) {
   const size_t n = bytes / kGranule;
   if (bytes > kArenaChunkMax || n == 0) return nullptr;
-  for (int ai = 0; ai < g_count; ++ai) {
-    const size_t i = FirstFit(g_arena[ai], n);
-    if (i != kArenaGranules) {
-      *fresh = TakeGranules(g_arena[ai], i, n) == 0;
-      return reinterpret_cast<void*>(AddrOf(g_arena[ai], i));
+  for (int pass = 0; pass < 2; ++pass) {  // resident pages first, then any free run
+    for (int ai = 0; ai < g_count; ++ai) {
+      const size_t i = pass == 0 ? DirtyFit(g_arena[ai], n) : FirstFit(g_arena[ai], n);
+      if (i != kArenaGranules) {
+        *fresh = TakeGranules(g_arena[ai], i, n) == 0;
+        return reinterpret_cast<void*>(AddrOf(g_arena[ai], i));
+      }
     }
   }
   return nullptr;

@@ -18,9 +18,11 @@
 //    the chunk routes check the header, which a freed chunk fails.
 //  - Free: the granules become free and "dirty" (their pages may be resident). A later
 //    allocation that takes dirty granules takes resident pages (*fresh is false).
+//  - Allocation prefers resident pages: the first free run holding a dirty granule, before the
+//    lowest free run of all (DirtyFit, then FirstFit).
 //  - Purge: the dirty bytes never stay above min(kArenaDirtyMax, kArenaDirtyPerLive x the arena
-//    chunk bytes in use) after a free: at most 32 MiB (HAKMEM's Mid cache kept as much) and at
-//    most 4 times what the program holds, so a program that frees (nearly) everything gets the
+//    chunk bytes in use) after a free: at most 64 MiB (x4_map kept up to 32 MiB in the Mid cache
+//    and 64 MiB in the Large cache) and at most 4 times what the program holds, so a program that frees (nearly) everything gets the
 //    pages back at that free. Over the cap, the highest dirty granules go (first fit reuses the
 //    low ones) until 7/8 of the cap is left, with madvise(MADV_DONTNEED) outside the caller's
 //    lock: ArenaFree and ArenaResize hand the runs back in an ArenaPurge, marked in use
@@ -33,7 +35,9 @@
 //    live bytes (1x) or 2x left mem_large_churn at 6-12K ops/s (4x: 27-37K); a rule split by
 //    the kind of chunk that freed the pages (Mid 32 MiB, Large as x3_large) at 13K. A 2 MiB
 //    exact-size front cost size_sweep 64 KiB 14 instructions an op (its free set is 16 MiB); a
-//    32 MiB front that never goes back raised mem_large_churn's peak RSS from 54 to 97 MiB.
+//    32 MiB front that never goes back raised mem_large_churn's peak RSS from 54 to 97 MiB. A
+//    32 MiB cap faulted size_sweep 4 MiB (ws 256) 2.2x as many pages as x4_map's Large cache
+//    (1.31M against 0.60M in 20000 cycles, x0.55 throughput); 64 MiB: 0.62M, the same speed.
 // Not thread-safe: every call but ArenaDiscard runs under the caller's lock (mid_large.cc's
 // chunk lock, also taken around fork()).
 #ifndef HAKMEM_ALLOCATOR_CHUNK_ARENA_H_
@@ -50,7 +54,7 @@ inline constexpr size_t kArenaBytes = size_t{256} << 20;
 inline constexpr size_t kArenaGranules = kArenaBytes / kGranule;
 inline constexpr int kMaxArenas = 64;
 inline constexpr size_t kArenaChunkMax = size_t{32} << 20;
-inline constexpr size_t kArenaDirtyMax = size_t{32} << 20;
+inline constexpr size_t kArenaDirtyMax = size_t{64} << 20;
 inline constexpr size_t kArenaDirtyPerLive = 4;
 inline constexpr int kArenaPurgeMax = 8;  // runs handed back per call (the rest at later calls)
 

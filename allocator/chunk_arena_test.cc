@@ -29,9 +29,9 @@ char* Alloc(size_t granules, bool* fresh = nullptr) {
   return static_cast<char*>(p);
 }
 // Frees and finishes the purge it starts; returns the bytes purged.
-size_t Free(void* p, size_t granules) {
+size_t Free(void* p, size_t granules, size_t cached = 0) {
   ArenaPurge purge;
-  ArenaFree(p, granules * kGranule, 0, &purge);
+  ArenaFree(p, granules * kGranule, cached, &purge);
   hak::ArenaDiscard(purge);
   hak::ArenaPurgeDone(purge);
   size_t bytes = 0;
@@ -97,8 +97,10 @@ TEST_F(ChunkArena, GrowInPlaceOnlyIntoFreeGranulesAndShrinkFreesTheTail) {
 }
 
 TEST_F(ChunkArena, DirtyBytesStayUnderTheCapHighestFirstAndComeBackZero) {
-  const size_t n = hak::kArenaChunkMax / kGranule;  // 512 granules, as big as the cap
-  char* keep = Alloc(128);  // 8 MiB in use: the cap is min(32 MiB, 4 x 8 MiB)
+  const size_t n = hak::kArenaChunkMax / kGranule;  // 512 granules, 32 MiB
+  char* keep = Alloc(128);  // 8 MiB in use: the cap is min(64 MiB, 4 x 8 MiB) once low and high go
+  const size_t cap = hak::kArenaDirtyPerLive * 128 * kGranule;
+  ASSERT_LT(cap, hak::kArenaDirtyMax);
   char* low = Alloc(n);
   char* high = Alloc(n);
   ASSERT_NE(low, nullptr);
@@ -108,9 +110,9 @@ TEST_F(ChunkArena, DirtyBytesStayUnderTheCapHighestFirstAndComeBackZero) {
   ArenaPurge purge;
   ArenaFree(high, n * kGranule, 0, &purge);
   ASSERT_GT(purge.n, 0) << "64 MiB dirty is over the 32 MiB cap";
-  EXPECT_LE(ArenaGetCounters().dirty_bytes, hak::kArenaDirtyMax - hak::kArenaDirtyMax / 8);
+  EXPECT_LE(ArenaGetCounters().dirty_bytes, cap - cap / 8);
   // 64 MiB dirty down to 28: the 36 MiB at the top go, all of high and low's last 4 MiB.
-  const size_t over = 2 * n * kGranule - (hak::kArenaDirtyMax - hak::kArenaDirtyMax / 8);
+  const size_t over = 2 * n * kGranule - (cap - cap / 8);
   size_t purged = 0;
   for (int i = 0; i < purge.n; ++i) {
     EXPECT_GE(purge.addr[i], reinterpret_cast<uintptr_t>(high) + n * kGranule - over) << "the highest go first";
@@ -153,6 +155,27 @@ TEST_F(ChunkArena, FreeingNearlyEverythingGivesThePagesBack) {
   EXPECT_LT(after.dirty_bytes, before.dirty_bytes + 100 * kGranule);
   Free(one, 1);
   EXPECT_LE(ArenaGetCounters().dirty_bytes, 4 * ArenaGetCounters().live_bytes);
+}
+
+// Resident pages first: a dirty free run is taken before a lower clean (purged) one.
+TEST_F(ChunkArena, ADirtyRunIsPreferredToALowerCleanOne) {
+  char* a = Alloc(6);
+  char* g1 = Alloc(1);
+  char* b = Alloc(6);
+  char* g2 = Alloc(1);
+  ASSERT_EQ(b, a + 7 * kGranule);
+  // Nothing counted in use (all "cached" by the caller): the cap is 0, a's pages go back.
+  EXPECT_GE(Free(a, 6, size_t{1} << 40), 6 * kGranule);
+  memset(b, 1, 6 * kGranule);
+  EXPECT_EQ(Free(b, 6), 0u) << "6 dirty granules, at least 2 in use: under 4x";
+  bool fresh = true;
+  char* c = Alloc(5, &fresh);
+  EXPECT_EQ(c, b) << "first fit alone takes a's clean run (or a lower one)";
+  EXPECT_FALSE(fresh);
+  EXPECT_EQ(c[0], 1);
+  Free(c, 5);
+  Free(g2, 1);
+  Free(g1, 1);
 }
 
 TEST_F(ChunkArena, TooBigIsRefused) {

@@ -99,7 +99,7 @@ SWITCHES = {
         "macro_values": {"off": "0", "on": "1"},
     },
     "chunk_arena": {
-        "doc": "on (beyond the seeds, x5_arena; the release default since 2026-12-01): Mid and Large chunks up to 32 MiB carved first-fit from 256 MiB arenas by a bitmap of 64 KiB granules, so freed pages are reused by a chunk of any size and realloc grows into the free granules after it; free resident pages at most min(32 MiB, 4x the chunk bytes in use), the highest given back with madvise; HAKMEM's exact-size Mid lists stay in front (the Mid hit path) and go back to the arena when a chunk they cannot serve needs room (allocator/chunk_arena.h); off: every chunk its own mapping, cached by exact size (HAKMEM's Mid cache) and by large_cache",
+        "doc": "on (beyond the seeds, x5_arena; the release default since 2026-12-01): Mid and Large chunks up to 32 MiB carved first-fit from 256 MiB arenas by a bitmap of 64 KiB granules, so freed pages are reused by a chunk of any size and realloc grows into the free granules after it; free resident pages at most min(64 MiB, 4x the chunk bytes in use), resident runs taken first, the highest given back with madvise; HAKMEM's exact-size Mid lists stay in front (the Mid hit path) and go back to the arena when a chunk they cannot serve needs room (allocator/chunk_arena.h); off: every chunk its own mapping, cached by exact size (HAKMEM's Mid cache) and by large_cache",
         "values": ["on", "off"],
         "macro": "HAKMEM_CHUNK_ARENA",
         "macro_values": {"off": "0", "on": "1"},
@@ -257,7 +257,7 @@ VARIANTS = [
         "title": "x4_map + chunks carved from arenas by a first-fit granule bitmap (chunk_arena=on): the release default build since 2026-12-01",
         "switches": {},
         "branch": "beyond",
-        "notes": "beyond the seeds: the fourth cumulative step after E3 (x4_map_mid, the first try at a fourth, is off the chain: the gate fails it on memory). HAKMEM maps every Mid/Large chunk on its own and caches it by exact size: mem_large_churn faulted nearly every page it wrote (x0.03 of mimalloc) and realloc growth to 1 MiB faulted 226 pages a round (x0.01 of glibc). Here chunks up to 32 MiB come first-fit from 256 MiB arenas (a bitmap of 64 KiB granules, as mimalloc's arenas): a freed chunk's resident pages serve the next chunk of any size, neighbours coalesce, realloc grows in place into free granules with no system call. Free resident pages are capped at min(32 MiB, HAKMEM's Mid cache cap; 4x the chunk bytes in use), the highest going back first (madvise outside the lock). Policy and the caps measured against it: allocator/chunk_arena.h.",
+        "notes": "beyond the seeds: the fourth cumulative step after E3 (x4_map_mid, the first try at a fourth, is off the chain: the gate fails it on memory). HAKMEM maps every Mid/Large chunk on its own and caches it by exact size: mem_large_churn faulted nearly every page it wrote (x0.03 of mimalloc) and realloc growth to 1 MiB faulted 226 pages a round (x0.01 of glibc). Here chunks up to 32 MiB come first-fit from 256 MiB arenas (a bitmap of 64 KiB granules, as mimalloc's arenas): a freed chunk's resident pages serve the next chunk of any size, neighbours coalesce, realloc grows in place into free granules with no system call. Free resident pages are capped at min(64 MiB, the Large cache's cap; 4x the chunk bytes in use), the highest going back first (madvise outside the lock). Policy and the caps measured against it: allocator/chunk_arena.h.",
     },
     {
         "name": "x5_arena_mid",
