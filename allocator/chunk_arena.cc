@@ -121,13 +121,13 @@ size_t FirstFit(const Arena& a, size_t n) {
   return kArenaGranules;
 }
 
-// Calls f(word, mask) for the words covering granules [i, i+n).
+// Calls f(word, mask, granules in mask) for the words covering granules [i, i+n).
 template <typename F>
 void ForRange(size_t i, size_t n, F f) {
   while (n > 0) {
     const size_t bit = i & 63, take = n < 64 - bit ? n : 64 - bit;
     const uint64_t mask = (take == 64 ? ~uint64_t{0} : ((uint64_t{1} << take) - 1)) << bit;
-    f(i / 64, mask);
+    f(i / 64, mask, take);
     i += take;
     n -= take;
   }
@@ -144,8 +144,8 @@ uintptr_t AddrOf(const Arena& a, size_t granule) { return a.base + granule * kGr
 // Marks [i, i+n) of arena a in use. Returns how many of them were dirty.
 size_t TakeGranules(Arena& a, size_t i, size_t n) {
   size_t dirty = 0;
-  ForRange(i, n, [&](size_t w, uint64_t m) {
-    if (const uint64_t d = a.dirty[w] & m) dirty += Popcount(d);
+  ForRange(i, n, [&](size_t w, uint64_t m, size_t k) {
+    if (const uint64_t d = a.dirty[w] & m) dirty += d == m ? k : Popcount(d);
     a.dirty[w] &= ~m;
     a.used[w] |= m;
     SyncTaken(a, w);
@@ -174,7 +174,7 @@ void Enforce(size_t cached, ArenaPurge* purge) {
       const size_t start = AfterLastWith(a.dirty, top, false);
       const size_t lo = top + 1 - start > want ? top + 1 - want : start;
       const size_t n = top + 1 - lo;
-      ForRange(lo, n, [&](size_t ww, uint64_t m) {
+      ForRange(lo, n, [&](size_t ww, uint64_t m, size_t) {
         a.dirty[ww] &= ~m;
         a.used[ww] |= m;
         SyncTaken(a, ww);
@@ -191,7 +191,7 @@ void Enforce(size_t cached, ArenaPurge* purge) {
 // Frees [i, i+n) of arena a: free and dirty.
 void FreeGranules(Arena& a, size_t i, size_t n) {
   if (i < a.low) a.low = i;
-  ForRange(i, n, [&](size_t w, uint64_t m) {
+  ForRange(i, n, [&](size_t w, uint64_t m, size_t) {
     a.used[w] &= ~m;
     a.dirty[w] |= m;
     SyncFreed(a, w, true);
@@ -285,7 +285,7 @@ void ArenaPurgeDone(const ArenaPurge& purge) {
   for (int i = 0; i < purge.n; ++i) {
     Arena& a = ArenaOf(purge.addr[i]);
     const size_t g = (purge.addr[i] - a.base) / kGranule;
-    ForRange(g, purge.bytes[i] / kGranule, [&](size_t w, uint64_t m) {
+    ForRange(g, purge.bytes[i] / kGranule, [&](size_t w, uint64_t m, size_t) {
       a.used[w] &= ~m;
       SyncFreed(a, w, false);
     });
