@@ -13,16 +13,16 @@
 //  - An arena is kArenaBytes of address space, mapped once, never unmapped (untouched pages cost
 //    no memory). At most kMaxArenas; a chunk above kArenaChunkMax, or when every arena is full,
 //    is mapped on its own as before.
-//  - Allocation: the lowest run of free granules that fits (first fit over all arenas). Every
-//    granule of an arena says kChunkTag in the ownership map from its mapping on, live or free:
-//    the chunk routes check the header, which a freed chunk fails.
+//  - Allocation: resident pages first, the first free run holding a dirty granule (DirtyFit),
+//    else the lowest free run that fits (FirstFit), over all arenas. Every granule of an arena
+//    says kChunkTag in the ownership map from its mapping on, live or free: the chunk routes
+//    check the header, which a freed chunk fails.
 //  - Free: the granules become free and "dirty" (their pages may be resident). A later
 //    allocation that takes dirty granules takes resident pages (*fresh is false).
-//  - Allocation prefers resident pages: the first free run holding a dirty granule, before the
-//    lowest free run of all (DirtyFit, then FirstFit).
 //  - Purge: the dirty bytes never stay above min(kArenaDirtyMax, kArenaDirtyPerLive x the arena
-//    chunk bytes in use) after a free: at most 64 MiB (x4_map kept up to 32 MiB in the Mid cache
-//    and 64 MiB in the Large cache) and at most 4 times what the program holds, so a program that frees (nearly) everything gets the
+//    chunk bytes in use, those the caller holds cached not counted) after a free: at most
+//    64 MiB (x4_map kept up to 32 MiB in the Mid cache and 64 MiB in the Large cache) and at
+//    most 4 times what the program holds, so a program that frees (nearly) everything gets the
 //    pages back at that free. Over the cap, the highest dirty granules go (first fit reuses the
 //    low ones) until 7/8 of the cap is left, with madvise(MADV_DONTNEED) outside the caller's
 //    lock: ArenaFree and ArenaResize hand the runs back in an ArenaPurge, marked in use

@@ -6,10 +6,9 @@
 // each one (policy in chunk_arena.h): a Mid malloc that the exact-size lists (the front, 32 MiB)
 // miss shrinks a bigger chunk of theirs or takes the arena's lowest free run, a Large malloc
 // takes that run (the front's chunks go back to the arena first when they hold as many bytes),
-// a free the front refuses returns the run, and
-// realloc grows or shrinks an arena chunk in place (when the granules after it are free) or
-// copies; only chunks above kArenaChunkMax, or when every arena is full, are mapped on their own
-// and go through the Large cache below.
+// a free the front refuses returns the run, and realloc grows or shrinks an arena chunk in place
+// (when the granules after it are free) or copies; only chunks above kArenaChunkMax, or when
+// every arena is full, are mapped on their own and go through the Large cache below.
 //
 // The Large cache (large_cache=on, state x3_large; beyond the seeds). Policy:
 //  - What: a freed Large chunk (> 2 MiB requested) of at most kLargeCacheMaxBytes stays mapped,
