@@ -162,7 +162,8 @@ size_t TakeGranules(Arena& a, size_t i, size_t n) {
 // in use, no longer dirty) until the dirty bytes are at most 7/8 of it or `purge` is full.
 void Enforce(size_t cached, ArenaPurge* purge) {
   const size_t in_use = g_live_bytes > cached ? g_live_bytes - cached : 0;
-  const size_t cap = in_use < kArenaDirtyMax / kArenaDirtyPerLive ? kArenaDirtyPerLive * in_use : kArenaDirtyMax;
+  size_t cap = ArenaDirtyCap(in_use);
+  cap = cap > cached ? cap - cached : 0;  // the caller's cached chunks are free and resident too
   if (g_dirty_bytes <= cap) return;
   const size_t target = cap - cap / 8;
   for (int ai = g_count - 1; ai >= 0 && g_dirty_bytes > target && purge->n < kArenaPurgeMax; --ai) {
@@ -277,6 +278,8 @@ bool ArenaResize(void* chunk, size_t old_bytes, size_t new_bytes, size_t cached,
   if (purge != nullptr) Enforce(cached, purge);
   return true;
 }
+
+void ArenaTrim(size_t cached, ArenaPurge* purge) { Enforce(cached, purge); }
 
 void ArenaDiscard(const ArenaPurge& purge) {
   for (int i = 0; i < purge.n; ++i) OsDiscard(reinterpret_cast<void*>(purge.addr[i]), purge.bytes[i]);

@@ -19,18 +19,28 @@
 //    check the header, which a freed chunk fails.
 //  - Free: the granules become free and "dirty" (their pages may be resident). A later
 //    allocation that takes dirty granules takes resident pages (*fresh is false).
-//  - Purge: the dirty bytes never stay above min(kArenaDirtyMax, kArenaDirtyPerLive x the arena
-//    chunk bytes in use, those the caller holds cached not counted) after a free: at most
-//    64 MiB (x4_map kept up to 32 MiB in the Mid cache and 64 MiB in the Large cache) and at
-//    most 4 times what the program holds, so a program that frees (nearly) everything gets the
-//    pages back at that free. Over the cap, the highest dirty granules go (first fit reuses the
-//    low ones) until 7/8 of the cap is left, with madvise(MADV_DONTNEED) outside the caller's
-//    lock: ArenaFree and ArenaResize hand the runs back in an ArenaPurge, marked in use
-//    meanwhile; the caller discards them with ArenaDiscard and returns them with ArenaPurgeDone
-//    under its lock. A resize with no ArenaPurge (the Mid front's reuse of a bigger chunk, which
-//    grows again) is checked at the next free. A run still being discarded when the process
-//    forks stays marked in use in the child.
-//    Measured against x4_map (bench_mem and callgrind, one at a time): a flat 32 MiB cap kept
+//  - Purge: after a free the dirty bytes never stay above ArenaDirtyCap(in use) less the bytes of
+//    arena chunks the caller holds cached (its exact-size front: those pages are free and resident
+//    too, and not in use). The cap is 4x what is in use while that is under 1 MiB, then the square
+//    (64 MiB x (in use / 4 MiB)^2), and 64 MiB (x4_map kept up to 32 MiB in the Mid cache and 64
+//    MiB in the Large cache) from 4 MiB in use on. So a program that holds little gets the pages
+//    back at that free (mem_realloc_grow 16 MiB: 73 KiB stay in use, libstdc++'s emergency pool),
+//    and one that holds a few MiB keeps a churn's worth. Over the cap, the highest dirty granules
+//    go (first fit reuses the low ones) until 7/8 of the cap is left, with madvise(MADV_DONTNEED)
+//    outside the caller's lock: ArenaFree and ArenaResize hand the runs back in an ArenaPurge
+//    (at most kArenaPurgeMax runs; the caller checks again with ArenaTrim while one comes back
+//    full), marked in use meanwhile; the caller discards them with ArenaDiscard and returns them
+//    with ArenaPurgeDone under its lock. A resize with no ArenaPurge (the Mid front's reuse of a
+//    bigger chunk, which grows again) is checked at the next free. A run still being discarded
+//    when the process forks stays marked in use in the child.
+//    Measured on mem_large_churn (default, interleaved medians): the cap of 4x in use gave 36K
+//    ops/s (mimalloc 160K): its live bytes dip to 2-6 MiB between reuses and each dip purged
+//    (2.6 GB purged and faulted again in 20000 cycles, all at caps of 26 MiB or less). 16x in
+//    use: 172K, but RSS after the last free of mem_realloc_grow 16 MiB 3.6 -> 4.95 MiB (16 x 73
+//    KiB kept); 16x not counting the front against the cap: 11.7 MiB after free against 10.4. The square: 167K,
+//    10.0 MiB after free, mem_realloc_grow 1 and 16 MiB unchanged. The square alone (no 4x) took
+//    mem_realloc_grow 1 MiB from 15M to 0.6M ops/s: its growth holds under 1 MiB.
+//    Earlier, against x4_map (bench_mem and callgrind, one at a time): a flat 32 MiB cap kept
 //    16 MiB after the last free of mem_realloc_grow 16 MiB (x4_map: 3.1 MiB); a cap of the
 //    live bytes (1x) or 2x left mem_large_churn at 6-12K ops/s (4x: 27-37K); a rule split by
 //    the kind of chunk that freed the pages (Mid 32 MiB, Large as x3_large) at 13K. A 2 MiB
@@ -56,7 +66,18 @@ inline constexpr int kMaxArenas = 64;
 inline constexpr size_t kArenaChunkMax = size_t{32} << 20;
 inline constexpr size_t kArenaDirtyMax = size_t{64} << 20;
 inline constexpr size_t kArenaDirtyPerLive = 4;
+inline constexpr size_t kArenaDirtyFullAt = size_t{4} << 20;  // in use from which the cap is kArenaDirtyMax
 inline constexpr int kArenaPurgeMax = 8;  // runs handed back per call (the rest at later calls)
+
+// The purge rule's cap for `in_use` bytes of arena chunks in use: max(kArenaDirtyPerLive x
+// in_use, kArenaDirtyMax x (in_use / kArenaDirtyFullAt)^2), at most kArenaDirtyMax.
+constexpr size_t ArenaDirtyCap(size_t in_use) {
+  constexpr size_t kSquareUnit = kArenaDirtyFullAt * kArenaDirtyFullAt / kArenaDirtyMax;
+  static_assert(kSquareUnit > 0 && kArenaDirtyFullAt < (size_t{1} << 32), "in_use squared fits");
+  if (in_use >= kArenaDirtyFullAt) return kArenaDirtyMax;
+  const size_t square = in_use * in_use / kSquareUnit, linear = kArenaDirtyPerLive * in_use;
+  return square > linear ? square : linear;
+}
 
 struct ArenaPurge {
   uintptr_t addr[kArenaPurgeMax];
@@ -83,6 +104,8 @@ void ArenaFree(void* chunk, size_t bytes, size_t cached, ArenaPurge* purge);
 // nothing changed, when not); a shrink frees the tail. purge == nullptr: no purge now (the next
 // free checks).
 bool ArenaResize(void* chunk, size_t old_bytes, size_t new_bytes, size_t cached, ArenaPurge* purge);
+// The purge rule checked again with no chunk freed: after an ArenaPurge came back full.
+void ArenaTrim(size_t cached, ArenaPurge* purge);
 // Outside the lock: gives the purged runs' pages back to the OS (they read as zero after).
 void ArenaDiscard(const ArenaPurge& purge);
 // Under the lock again: the discarded runs are free and clean.

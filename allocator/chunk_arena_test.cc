@@ -96,22 +96,40 @@ TEST_F(ChunkArena, GrowInPlaceOnlyIntoFreeGranulesAndShrinkFreesTheTail) {
   Free(a, 40);
 }
 
+// The cap is 4x what is in use for a program that holds little (so the pages of a freed 16 MiB
+// block go back when 73 KiB stay in use: libstdc++'s emergency pool), the square from 1 MiB in use
+// on, and 64 MiB from 4 MiB in use (mem_large_churn's live bytes dip to 2-6 MiB between reuses).
+TEST(ChunkArenaCap, FourTimesInUseThenTheSquareThen64MiB) {
+  constexpr size_t kKiB = 1024, kMiB = kKiB * kKiB;
+  static_assert(hak::ArenaDirtyCap(0) == 0);
+  static_assert(hak::ArenaDirtyCap(73 * kKiB) == 292 * kKiB);
+  static_assert(hak::ArenaDirtyCap(512 * kKiB) == 2 * kMiB);
+  static_assert(hak::ArenaDirtyCap(1 * kMiB) == 4 * kMiB);  // where the two meet
+  static_assert(hak::ArenaDirtyCap(2 * kMiB) == 16 * kMiB);
+  static_assert(hak::ArenaDirtyCap(3 * kMiB) == 36 * kMiB);
+  static_assert(hak::ArenaDirtyCap(4 * kMiB) == 64 * kMiB);
+  static_assert(hak::ArenaDirtyCap(size_t{1} << 40) == hak::kArenaDirtyMax);
+  for (size_t b = 0; b < 8 * kMiB; b += 4 * kKiB) {
+    EXPECT_LE(hak::ArenaDirtyCap(b), hak::ArenaDirtyCap(b + 4 * kKiB)) << "monotonic at " << b;
+  }
+}
+
 TEST_F(ChunkArena, DirtyBytesStayUnderTheCapHighestFirstAndComeBackZero) {
   const size_t n = hak::kArenaChunkMax / kGranule;  // 512 granules, 32 MiB
-  char* keep = Alloc(128);  // 8 MiB in use: the cap is min(64 MiB, 4 x 8 MiB) once low and high go
-  const size_t cap = hak::kArenaDirtyPerLive * 128 * kGranule;
-  ASSERT_LT(cap, hak::kArenaDirtyMax);
+  char* keep = Alloc(32);  // 2 MiB in use once low and high go: the cap is 16 MiB
+  const size_t cap = hak::ArenaDirtyCap(32 * kGranule);
+  ASSERT_EQ(cap, size_t{16} << 20);
   char* low = Alloc(n);
   char* high = Alloc(n);
   ASSERT_NE(low, nullptr);
   ASSERT_NE(high, nullptr);
   for (size_t i = 0; i < n * kGranule; i += 4096) low[i] = high[i] = 1;
-  EXPECT_EQ(Free(low, n), 0u) << "32 MiB dirty, 40 MiB in use: under the cap";
+  EXPECT_EQ(Free(low, n), 0u) << "32 MiB dirty, 34 MiB in use: under the cap";
   ArenaPurge purge;
   ArenaFree(high, n * kGranule, 0, &purge);
-  ASSERT_GT(purge.n, 0) << "64 MiB dirty is over the 32 MiB cap";
+  ASSERT_GT(purge.n, 0) << "64 MiB dirty is over the 16 MiB cap";
   EXPECT_LE(ArenaGetCounters().dirty_bytes, cap - cap / 8);
-  // 64 MiB dirty down to 28: the 36 MiB at the top go, all of high and low's last 4 MiB.
+  // 64 MiB dirty down to 14: the 50 MiB at the top go, all of high and low's last 18 MiB.
   const size_t over = 2 * n * kGranule - (cap - cap / 8);
   size_t purged = 0;
   for (int i = 0; i < purge.n; ++i) {
@@ -137,7 +155,7 @@ TEST_F(ChunkArena, DirtyBytesStayUnderTheCapHighestFirstAndComeBackZero) {
   EXPECT_EQ(again, low);
   EXPECT_FALSE(fresh);
   Free(again, n);
-  Free(keep, 128);
+  Free(keep, 32);
   EXPECT_LE(ArenaGetCounters().dirty_bytes, 4 * ArenaGetCounters().live_bytes);
 }
 

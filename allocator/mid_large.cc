@@ -173,12 +173,18 @@ void* ArenaTake(size_t bytes, bool large, bool* fresh, ArenaPurge* purge) {
 }
 
 // chunk_arena=on, g_lock not held: the runs an arena call handed back are discarded, then freed.
-void FinishPurge(const ArenaPurge& purge) {
-  if (purge.n == 0) return;
-  ArenaDiscard(purge);
-  pthread_mutex_lock(&g_lock);
-  ArenaPurgeDone(purge);
-  pthread_mutex_unlock(&g_lock);
+// A full ArenaPurge (kArenaPurgeMax runs) is followed by another check, so a program that frees
+// everything gets every free page back, not the first kArenaPurgeMax runs.
+void FinishPurge(ArenaPurge& purge) {
+  while (purge.n != 0) {
+    ArenaDiscard(purge);
+    pthread_mutex_lock(&g_lock);
+    ArenaPurgeDone(purge);
+    const bool more = purge.n == kArenaPurgeMax;
+    purge.n = 0;
+    if (more) ArenaTrim(g_cached_bytes, &purge);
+    pthread_mutex_unlock(&g_lock);
+  }
 }
 
 // large_cache=on: a cached Large chunk fitted to `bytes`, or nullptr (the cache had none, or

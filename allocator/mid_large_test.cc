@@ -444,7 +444,7 @@ TEST(ArenaChunks, FreedPagesStayUnderTheCap) {
     hak_free(p);
     const auto c = ChunkGetCounters();
     EXPECT_LE(c.arena_dirty_bytes, hak::kArenaDirtyMax);
-    EXPECT_LE(c.arena_dirty_bytes, hak::kArenaDirtyPerLive * c.arena_live_bytes);
+    EXPECT_LE(c.arena_dirty_bytes, hak::ArenaDirtyCap(c.arena_live_bytes));
   }
   const auto c = ChunkGetCounters();
   EXPECT_LE(c.arena_live_bytes + (12 * 3 + 66) * kMiB, live) << "every chunk went back";
@@ -456,6 +456,36 @@ TEST(ArenaChunks, FreedPagesStayUnderTheCap) {
   hak_free(ps[0]);  // a double free of an arena chunk
   EXPECT_EQ(hak_get_info().invalid_frees, invalid + 1);
   EXPECT_EQ(c.large_cached_chunks, 0u);
+}
+
+// One free can leave more than kArenaPurgeMax dirty runs over the cap; they all go at that free.
+TEST(ArenaChunks, AFreeOverTheCapPurgesMoreThanOneBatchOfRuns) {
+  SKIP_UNLESS_ARENA();
+  constexpr int kRuns = 3 * hak::kArenaPurgeMax;
+  std::vector<void*> big, small;
+  for (int i = 0; i < kRuns; ++i) {  // 2.5 MiB Large chunks (straight to the arena), 100 KiB between
+    big.push_back(hak_malloc(5 * kMiB / 2));
+    small.push_back(hak_malloc(100 * 1024));
+    ASSERT_NE(big.back(), nullptr);
+    ASSERT_NE(small.back(), nullptr);
+    Fill(big.back(), 5 * kMiB / 2, uint8_t(i));
+  }
+  void* last = hak_malloc(8 * kMiB);
+  ASSERT_NE(last, nullptr);
+  Fill(last, 8 * kMiB, 1);
+  // The small ones go to the Mid cache: still taken in the arena, so the big ones' runs stay
+  // apart, but not in use. While `last` is in use the cap is 64 MiB (less the Mid cache).
+  for (void* p : small) hak_free(p);
+  for (void* p : big) hak_free(p);
+  ASSERT_GT(ChunkGetCounters().arena_dirty_bytes, uint64_t(hak::kArenaPurgeMax) * 5 * kMiB / 2)
+      << "more dirty runs than one purge hands back";
+  hak_free(last);  // next to nothing in use: every dirty run goes
+  const auto c = ChunkGetCounters();
+  const uint64_t front = c.cached_bytes - c.large_cached_bytes - c.arena_dirty_bytes;
+  const uint64_t in_use = c.arena_live_bytes - front;
+  const uint64_t cap = hak::ArenaDirtyCap(in_use);
+  EXPECT_LE(c.arena_dirty_bytes, cap > front ? cap - front : 0)
+      << "in use " << in_use << ", the Mid cache " << front;
 }
 
 }  // namespace
