@@ -22,10 +22,11 @@
 //  - Purge: after a free the dirty bytes never stay above ArenaDirtyCap(in use) less the bytes of
 //    arena chunks the caller holds cached (its exact-size front: those pages are free and resident
 //    too, and not in use). The cap is 4x what is in use while that is under 1 MiB, then the square
-//    (64 MiB x (in use / 4 MiB)^2), and 64 MiB (x4_map kept up to 32 MiB in the Mid cache and 64
-//    MiB in the Large cache) from 4 MiB in use on. So a program that holds little gets the pages
-//    back at that free (mem_realloc_grow 16 MiB: 73 KiB stay in use, libstdc++'s emergency pool),
-//    and one that holds a few MiB keeps a churn's worth. Over the cap, the highest dirty granules
+//    (64 MiB x (in use / 4 MiB)^2), 64 MiB (x4_map kept up to 32 MiB in the Mid cache and 64
+//    MiB in the Large cache) from 4 MiB in use on, and as much as is in use from 64 MiB on. So a
+//    program that holds little gets the pages back at that free (mem_realloc_grow 16 MiB: 73 KiB
+//    stay in use, libstdc++'s emergency pool), one that holds a few MiB keeps a churn's worth, and
+//    one that holds hundreds keeps at most as much free as it holds. Over the cap, the highest dirty granules
 //    go (first fit reuses the low ones) until 7/8 of the cap is left, with madvise(MADV_DONTNEED)
 //    outside the caller's lock: ArenaFree and ArenaResize hand the runs back in an ArenaPurge
 //    (at most kArenaPurgeMax runs; the caller checks again with ArenaTrim while one comes back
@@ -39,7 +40,14 @@
 //    use: 172K, but RSS after the last free of mem_realloc_grow 16 MiB 3.6 -> 4.95 MiB (16 x 73
 //    KiB kept); 16x not counting the front against the cap: 11.7 MiB after free against 10.4. The square: 167K,
 //    10.0 MiB after free, mem_realloc_grow 1 and 16 MiB unchanged. The square alone (no 4x) took
-//    mem_realloc_grow 1 MiB from 15M to 0.6M ops/s: its growth holds under 1 MiB.
+//    mem_realloc_grow 1 MiB from 15M to 0.6M ops/s: its growth holds under 1 MiB. Above 64 MiB
+//    in use (bench_random_mixed of 4 MiB blocks, 20000 cycles; `/usr/bin/time`): with the cap at
+//    64 MiB, ws 64 faulted 232K pages in 0.65 s and ws 256 620K in 1.35 s, as the live count
+//    wandered (tcmalloc 59K/0.31 s and 171K/0.63 s, mimalloc 50K/0.30 s and 185K/0.66 s); the cap
+//    of the bytes in use: 83K/0.33 s and 159K/0.62 s, twice them: 47K/0.26 s and 159K/0.60 s;
+//    peak RSS the same in all (191 and 638 MB; tcmalloc 196 and 642, mimalloc 204 and 664). At
+//    ws 32 (the gate's point) neither changes anything: its 44K extra faults come from dips of
+//    the live count below 32 MiB, which only a time or ops decay would ride out.
 //    Earlier, against x4_map (bench_mem and callgrind, one at a time): a flat 32 MiB cap kept
 //    16 MiB after the last free of mem_realloc_grow 16 MiB (x4_map: 3.1 MiB); a cap of the
 //    live bytes (1x) or 2x left mem_large_churn at 6-12K ops/s (4x: 27-37K); a rule split by
@@ -70,11 +78,12 @@ inline constexpr size_t kArenaDirtyFullAt = size_t{4} << 20;  // in use from whi
 inline constexpr int kArenaPurgeMax = 8;  // runs handed back per call (the rest at later calls)
 
 // The purge rule's cap for `in_use` bytes of arena chunks in use: max(kArenaDirtyPerLive x
-// in_use, kArenaDirtyMax x (in_use / kArenaDirtyFullAt)^2), at most kArenaDirtyMax.
+// in_use, kArenaDirtyMax x (in_use / kArenaDirtyFullAt)^2) up to kArenaDirtyMax, which holds
+// from kArenaDirtyFullAt in use; from kArenaDirtyMax in use on, in_use itself.
 constexpr size_t ArenaDirtyCap(size_t in_use) {
   constexpr size_t kSquareUnit = kArenaDirtyFullAt * kArenaDirtyFullAt / kArenaDirtyMax;
   static_assert(kSquareUnit > 0 && kArenaDirtyFullAt < (size_t{1} << 32), "in_use squared fits");
-  if (in_use >= kArenaDirtyFullAt) return kArenaDirtyMax;
+  if (in_use >= kArenaDirtyFullAt) return in_use > kArenaDirtyMax ? in_use : kArenaDirtyMax;
   const size_t square = in_use * in_use / kSquareUnit, linear = kArenaDirtyPerLive * in_use;
   return square > linear ? square : linear;
 }

@@ -98,8 +98,9 @@ TEST_F(ChunkArena, GrowInPlaceOnlyIntoFreeGranulesAndShrinkFreesTheTail) {
 
 // The cap is 4x what is in use for a program that holds little (so the pages of a freed 16 MiB
 // block go back when 73 KiB stay in use: libstdc++'s emergency pool), the square from 1 MiB in use
-// on, and 64 MiB from 4 MiB in use (mem_large_churn's live bytes dip to 2-6 MiB between reuses).
-TEST(ChunkArenaCap, FourTimesInUseThenTheSquareThen64MiB) {
+// on, 64 MiB from 4 MiB in use (mem_large_churn's live bytes dip to 2-6 MiB between reuses), and
+// what is in use from 64 MiB on.
+TEST(ChunkArenaCap, FourTimesInUseThenTheSquareThen64MiBThenWhatIsInUse) {
   constexpr size_t kKiB = 1024, kMiB = kKiB * kKiB;
   static_assert(hak::ArenaDirtyCap(0) == 0);
   static_assert(hak::ArenaDirtyCap(73 * kKiB) == 292 * kKiB);
@@ -108,8 +109,10 @@ TEST(ChunkArenaCap, FourTimesInUseThenTheSquareThen64MiB) {
   static_assert(hak::ArenaDirtyCap(2 * kMiB) == 16 * kMiB);
   static_assert(hak::ArenaDirtyCap(3 * kMiB) == 36 * kMiB);
   static_assert(hak::ArenaDirtyCap(4 * kMiB) == 64 * kMiB);
-  static_assert(hak::ArenaDirtyCap(size_t{1} << 40) == hak::kArenaDirtyMax);
-  for (size_t b = 0; b < 8 * kMiB; b += 4 * kKiB) {
+  static_assert(hak::ArenaDirtyCap(64 * kMiB) == 64 * kMiB);
+  static_assert(hak::ArenaDirtyCap(200 * kMiB) == 200 * kMiB);  // as much free as is in use
+  static_assert(hak::ArenaDirtyCap(size_t{1} << 40) == size_t{1} << 40);
+  for (size_t b = 0; b < 80 * kMiB; b += 4 * kKiB) {
     EXPECT_LE(hak::ArenaDirtyCap(b), hak::ArenaDirtyCap(b + 4 * kKiB)) << "monotonic at " << b;
   }
 }
