@@ -44,6 +44,7 @@ Arena g_arena[kMaxArenas];
 int g_count = 0;
 size_t g_live_bytes = 0, g_dirty_bytes = 0;
 
+
 uint64_t MaskFrom(size_t bit) { return ~uint64_t{0} << (bit & 63); }
 
 // __builtin_popcountll is a libgcc call without -mpopcnt (the baseline x86-64 these builds target).
@@ -296,6 +297,26 @@ void ArenaPurgeDone(const ArenaPurge& purge) {
     a.free += purge.bytes[i] / kGranule;
     if (g < a.low) a.low = g;
   }
+}
+
+// Cached bytes c hold when cap(L - c) - c >= D (L live, D dirty), i.e. cap(u) + u >= L + D for
+// u = L - c in use; cap(u) + u grows with u, so c may reach L - u* for the least such u*, found on
+// a lower bound of the cap (4x in use below kArenaDirtyFullAt, where the square is above it).
+size_t ArenaFrontRoom() {
+  if (g_dirty_bytes == 0) return ~size_t{0};  // nothing to purge: any cache holds the rule
+  const size_t t = g_live_bytes + g_dirty_bytes;
+  constexpr size_t k = kArenaDirtyPerLive + 1;
+  size_t u;
+  if (t <= k * kArenaDirtyFullAt) {
+    u = (t + k - 1) / k;
+  } else if (t <= kArenaDirtyMax + kArenaDirtyFullAt) {
+    u = kArenaDirtyFullAt;
+  } else if (t <= 2 * kArenaDirtyMax) {
+    u = t - kArenaDirtyMax;
+  } else {
+    u = (t + 1) / 2;
+  }
+  return g_live_bytes > u ? g_live_bytes - u : 0;
 }
 
 ArenaCounters ArenaGetCounters() {

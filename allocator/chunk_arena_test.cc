@@ -178,6 +178,36 @@ TEST_F(ChunkArena, FreeingNearlyEverythingGivesThePagesBack) {
   EXPECT_LE(ArenaGetCounters().dirty_bytes, 4 * ArenaGetCounters().live_bytes);
 }
 
+// ArenaFrontRoom: a caller holding that many bytes cached leaves the dirty bytes under the cap
+// (a check purges nothing), and it is not vacuous: everything cached, the check purges them all.
+TEST_F(ChunkArena, TheFrontRoomKeepsTheDirtyBytesUnderTheCap) {
+  char* keep = Alloc(32);    // 2 MiB in use
+  char* front = Alloc(64);   // 4 MiB the caller holds cached
+  char* a = Alloc(256);      // 16 MiB, freed: dirty
+  ASSERT_NE(keep, nullptr);
+  ASSERT_NE(front, nullptr);
+  ASSERT_NE(a, nullptr);
+  for (size_t i = 0; i < 256 * kGranule; i += 4096) a[i] = 1;
+  Free(a, 256, 64 * kGranule);
+  const uint64_t dirty = ArenaGetCounters().dirty_bytes;
+  ASSERT_GT(dirty, 0u);
+  const size_t room = hak::ArenaFrontRoom();
+  EXPECT_LT(room, ArenaGetCounters().live_bytes);
+  ArenaPurge purge;
+  hak::ArenaTrim(room, &purge);
+  EXPECT_EQ(purge.n, 0) << "room " << room;
+  hak::ArenaTrim(ArenaGetCounters().live_bytes, &purge);  // nothing in use: every dirty page goes
+  size_t purged = 0;
+  for (int i = 0; i < purge.n; ++i) purged += purge.bytes[i];
+  hak::ArenaDiscard(purge);
+  hak::ArenaPurgeDone(purge);
+  EXPECT_EQ(ArenaGetCounters().dirty_bytes, 0u);
+  EXPECT_EQ(purged, dirty);
+  EXPECT_EQ(hak::ArenaFrontRoom(), ~size_t{0}) << "none dirty: no limit";
+  Free(front, 64);
+  Free(keep, 32);
+}
+
 // Resident pages first: a dirty free run is taken before a lower clean (purged) one.
 TEST_F(ChunkArena, ADirtyRunIsPreferredToALowerCleanOne) {
   char* a = Alloc(6);

@@ -487,5 +487,31 @@ TEST(ArenaChunks, AFreeOverTheCapPurgesMoreThanOneBatchOfRuns) {
       << "in use " << in_use << ", the Mid cache " << front;
 }
 
+// The last frees of a program can be Mid chunks, which the exact-size lists take with no purge
+// check: the lists stop taking them while the arenas' room says so, and the free goes to the arena.
+TEST(ArenaChunks, MidFreesIntoTheFrontStillGiveTheArenaPagesBack) {
+  SKIP_UNLESS_ARENA();
+  std::vector<void*> mid, large;
+  for (int i = 0; i < 8; ++i) {
+    mid.push_back(hak_malloc(3 * kMiB / 2));  // Mid (<= 2 MiB): freed into the front
+    ASSERT_NE(mid.back(), nullptr);
+    Fill(mid.back(), 3 * kMiB / 2, uint8_t(i));
+  }
+  for (int i = 0; i < 16; ++i) {
+    large.push_back(hak_malloc(3 * kMiB));
+    ASSERT_NE(large.back(), nullptr);
+    Fill(large.back(), 3 * kMiB, uint8_t(i));
+  }
+  for (void* p : large) hak_free(p);  // 12 MiB in use: the cap is 64 MiB, 48 MiB dirty stay
+  ASSERT_GT(ChunkGetCounters().arena_dirty_bytes, 40 * kMiB);
+  for (void* p : mid) hak_free(p);  // nothing in use after these
+  const auto c = ChunkGetCounters();
+  const uint64_t front = c.cached_bytes - c.large_cached_bytes - c.arena_dirty_bytes;
+  const uint64_t in_use = c.arena_live_bytes - front;
+  const uint64_t cap = hak::ArenaDirtyCap(in_use);
+  EXPECT_LE(c.arena_dirty_bytes, cap > front ? cap - front : 0)
+      << "in use " << in_use << ", the Mid cache " << front;
+}
+
 }  // namespace
 
