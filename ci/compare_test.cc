@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 namespace gate {
 namespace {
@@ -31,9 +32,24 @@ TEST(MannWhitney, KnownValueWithOneOverlap) {
   EXPECT_NEAR(MannWhitneyP({1, 2, 3, 4, 6}, {5, 7, 8, 9, 10}), 4.0 / 252, 1e-12);
 }
 
-TEST(MannWhitney, TiesUseTheNormalApproximation) {
-  const double p = MannWhitneyP({1, 1, 2, 2, 3, 3, 4, 4}, {5, 5, 6, 6, 7, 7, 8, 8});
-  EXPECT_LT(p, 0.01);
+TEST(MannWhitney, TiesAreExactForSmallSamples) {
+  // RSS readings repeat: 5 vs 5 that never overlap is still 2/252 with ties inside each side
+  // (the normal approximation said 0.0124, so such a memory regression was never significant).
+  EXPECT_NEAR(MannWhitneyP({30656, 30712, 30744, 30716, 30712}, {55656, 55712, 55744, 55716, 55712}),
+              2.0 / 252, 1e-12);
+  EXPECT_NEAR(MannWhitneyP({1, 1, 2, 2, 3, 3, 4, 4}, {5, 5, 6, 6, 7, 7, 8, 8}), 2.0 / 12870, 1e-12);
+  // A tie across the sides: {1,2,3,4,5} vs {5,6,7,8,9}: rank sums of 5 of the 10 readings (ranks
+  // 1..4, 5.5, 5.5, 7..10) at least as far from the mean as 15.5: the two extremes and the two
+  // that swap the tied pair.
+  EXPECT_NEAR(MannWhitneyP({1, 2, 3, 4, 5}, {5, 6, 7, 8, 9}), 4.0 / 252, 1e-12);
+  EXPECT_EQ(MannWhitneyP({5, 5, 5}, {5, 5, 5}), 1.0);
+}
+
+TEST(MannWhitney, TiesInBigSamplesUseTheNormalApproximation) {
+  std::vector<double> a, b;
+  for (int i = 0; i < 15; ++i) a.push_back(i / 2), b.push_back(100 + i / 2);
+  const double p = MannWhitneyP(a, b);
+  EXPECT_LT(p, 0.001);
   EXPECT_GT(p, 0);
 }
 
