@@ -457,6 +457,17 @@ TEST(ArenaChunks, FreedPagesStayUnderTheCap) {
   EXPECT_EQ(c.large_cached_chunks, 0u);
 }
 
+// The purge rule as it stands now: the arenas' dirty bytes within the cap for what is in use,
+// less the Mid cache's bytes (chunk_arena.h).
+void ExpectArenaDirtyUnderTheCap() {
+  const auto c = ChunkGetCounters();
+  const uint64_t front = c.cached_bytes - c.large_cached_bytes - c.arena_dirty_bytes;
+  const uint64_t in_use = c.arena_live_bytes - front;
+  const uint64_t cap = hak::ArenaDirtyCap(in_use);
+  EXPECT_LE(c.arena_dirty_bytes, cap > front ? cap - front : 0)
+      << "in use " << in_use << ", the Mid cache " << front;
+}
+
 // One free can leave more than kArenaPurgeMax dirty runs over the cap; they all go at that free.
 TEST(ArenaChunks, AFreeOverTheCapPurgesMoreThanOneBatchOfRuns) {
   SKIP_UNLESS_ARENA();
@@ -479,12 +490,7 @@ TEST(ArenaChunks, AFreeOverTheCapPurgesMoreThanOneBatchOfRuns) {
   ASSERT_GT(ChunkGetCounters().arena_dirty_bytes, uint64_t(hak::kArenaPurgeMax) * 5 * kMiB / 2)
       << "more dirty runs than one purge hands back";
   hak_free(last);  // next to nothing in use: every dirty run goes
-  const auto c = ChunkGetCounters();
-  const uint64_t front = c.cached_bytes - c.large_cached_bytes - c.arena_dirty_bytes;
-  const uint64_t in_use = c.arena_live_bytes - front;
-  const uint64_t cap = hak::ArenaDirtyCap(in_use);
-  EXPECT_LE(c.arena_dirty_bytes, cap > front ? cap - front : 0)
-      << "in use " << in_use << ", the Mid cache " << front;
+  ExpectArenaDirtyUnderTheCap();
 }
 
 // The last frees of a program can be Mid chunks, which the exact-size lists take with no purge
@@ -505,12 +511,7 @@ TEST(ArenaChunks, MidFreesIntoTheFrontStillGiveTheArenaPagesBack) {
   for (void* p : large) hak_free(p);  // 12 MiB in use: the cap is 64 MiB, 48 MiB dirty stay
   ASSERT_GT(ChunkGetCounters().arena_dirty_bytes, 40 * kMiB);
   for (void* p : mid) hak_free(p);  // nothing in use after these
-  const auto c = ChunkGetCounters();
-  const uint64_t front = c.cached_bytes - c.large_cached_bytes - c.arena_dirty_bytes;
-  const uint64_t in_use = c.arena_live_bytes - front;
-  const uint64_t cap = hak::ArenaDirtyCap(in_use);
-  EXPECT_LE(c.arena_dirty_bytes, cap > front ? cap - front : 0)
-      << "in use " << in_use << ", the Mid cache " << front;
+  ExpectArenaDirtyUnderTheCap();
 }
 
 }  // namespace
