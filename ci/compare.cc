@@ -96,7 +96,7 @@ double MannWhitneyP(const std::vector<double>& a, const std::vector<double>& b) 
     // Every n-bit mask with n1 bits set (Gosper's hack).
     for (uint64_t m = (uint64_t{1} << n1) - 1; m < (uint64_t{1} << n);) {
       int64_t s = 0;
-      for (uint64_t b = m; b != 0; b &= b - 1) s += r2[size_t(__builtin_ctzll(b))];
+      for (uint64_t bits = m; bits != 0; bits &= bits - 1) s += r2[size_t(__builtin_ctzll(bits))];
       if ((s > mean2 ? s - mean2 : mean2 - s) >= dev) ++extreme;
       ++total;
       const uint64_t c = m & (~m + 1), rr = m + c;
