@@ -318,8 +318,8 @@ def moved_points(verdict):
 
 
 def points_headline(verdict):
-    """'3 of 12 points regressed (throughput 2, instructions 1), 1 improved': counts of points,
-    from the gate's per-point verdicts."""
+    """'3 of 12 points regressed (throughput 2, instructions 1), 1 improved, 2 inconclusive': counts
+    of points, from the gate's per-point verdicts."""
     pts = verdict.get("points", [])
     reg = [p for p in pts if any(metric_verdict(p, m) == "REGRESSION" for m in METRIC_FIELDS)]
     imp = [p for p in pts if p not in reg and any(metric_verdict(p, m) == "improvement" for m in METRIC_FIELDS)]
@@ -330,6 +330,14 @@ def points_headline(verdict):
         text += " (%s)" % ", ".join(kinds)
     if imp:
         text += ", %d improved" % len(imp)
+    # A point the gate could not confirm either way (a change beyond the limits its readings do
+    # not support): said, so a step that measured no more rounds does not read as clean.
+    def raw(p, field):
+        v = p.get(field)
+        return v.get("verdict") if isinstance(v, dict) else v
+    inc = [p for p in pts if p not in reg and any(raw(p, f) == "inconclusive" for fs in METRIC_FIELDS.values() for f in fs)]
+    if inc:
+        text += ", %d inconclusive" % len(inc)
     fp = [f for f in verdict.get("fastpath", []) if f.get("verdict") == "REGRESSION"]
     if fp:
         text += "; fast path regressed (%s)" % ", ".join(f.get("metric", "?") for f in fp)

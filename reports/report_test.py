@@ -185,6 +185,14 @@ class HistoryPageTest(Fixtures):
         self.assertIn("3 of 4 points regressed (throughput 1", page)
         self.assertNotIn("FAIL: 3 regression(s)", page)
 
+    def test_headline_counts_inconclusive_points(self):
+        # The replay measures no extra rounds: an unconfirmed memory change must still show.
+        pts = [gate_point("ws=128", time="improvement", after="inconclusive"), gate_point("ws=256"),
+               gate_point("ws=512", peak="inconclusive"), gate_point("ws=1024", time="REGRESSION", after="inconclusive")]
+        self.assertEqual(report.points_headline(verdict(pts)),
+                         "1 of 4 points regressed (throughput 1), 1 improved, 2 inconclusive")
+        self.assertEqual(report.points_headline(verdict([gate_point("ws=128")])), "0 of 1 point regressed")
+
     def test_each_metric_is_coloured_by_its_own_verdict(self):
         _, page = self.history(verdict([gate_point("ws=128", instructions="REGRESSION")]), os.path.join(self.tmp, "o"))
         bands = dict(re.findall(r'<p class="bands" data-metric="(\w+)">[^<]*: ([^<]*)\.</p>', page))
