@@ -44,7 +44,6 @@ Arena g_arena[kMaxArenas];
 int g_count = 0;
 size_t g_live_bytes = 0, g_dirty_bytes = 0;
 
-
 uint64_t MaskFrom(size_t bit) { return ~uint64_t{0} << (bit & 63); }
 
 // __builtin_popcountll is a libgcc call without -mpopcnt (the baseline x86-64 these builds target).

@@ -26,9 +26,9 @@
 //    MiB in the Large cache) from 4 MiB in use on, and as much as is in use from 64 MiB on. So a
 //    program that holds little gets the pages back at that free (mem_realloc_grow 16 MiB: 73 KiB
 //    stay in use, libstdc++'s emergency pool), one that holds a few MiB keeps a churn's worth, and
-//    one that holds hundreds keeps at most as much free as it holds. Over the cap, the highest dirty granules
-//    go (first fit reuses the low ones) until 7/8 of the cap is left, with madvise(MADV_DONTNEED)
-//    outside the caller's lock: ArenaFree and ArenaResize hand the runs back in an ArenaPurge
+//    one that holds hundreds keeps at most as much free as it holds. Over the cap, the highest
+//    dirty granules go (first fit reuses the low ones) until 7/8 of the cap is left, with
+//    madvise(MADV_DONTNEED) outside the caller's lock: ArenaFree and ArenaResize hand the runs back in an ArenaPurge
 //    (at most kArenaPurgeMax runs; the caller checks again with ArenaTrim while one comes back
 //    full), marked in use meanwhile; the caller discards them with ArenaDiscard and returns them
 //    with ArenaPurgeDone under its lock. A resize with no ArenaPurge (the Mid front's reuse of a
@@ -40,8 +40,8 @@
 //    ops/s (mimalloc 160K): its live bytes dip to 2-6 MiB between reuses and each dip purged
 //    (2.6 GB purged and faulted again in 20000 cycles, all at caps of 26 MiB or less). 16x in
 //    use: 172K, but RSS after the last free of mem_realloc_grow 16 MiB 3.6 -> 4.95 MiB (16 x 73
-//    KiB kept); 16x not counting the front against the cap: 11.7 MiB after free against 10.4. The square: 167K,
-//    10.0 MiB after free, mem_realloc_grow 1 and 16 MiB unchanged. The square alone (no 4x) took
+//    KiB kept); 16x not counting the front against the cap: 11.7 MiB after free against 10.4.
+//    The square: 167K, 10.0 MiB after free, mem_realloc_grow 1 and 16 MiB unchanged. The square alone (no 4x) took
 //    mem_realloc_grow 1 MiB from 15M to 0.6M ops/s: its growth holds under 1 MiB. Above 64 MiB
 //    in use (bench_random_mixed of 4 MiB blocks, 20000 cycles; `/usr/bin/time`): with the cap at
 //    64 MiB, ws 64 faulted 232K pages in 0.65 s and ws 256 620K in 1.35 s, as the live count
@@ -117,8 +117,8 @@ void ArenaFree(void* chunk, size_t bytes, size_t cached, ArenaPurge* purge);
 bool ArenaResize(void* chunk, size_t old_bytes, size_t new_bytes, size_t cached, ArenaPurge* purge);
 // The most bytes of arena chunks the caller may hold cached (the `cached` it passes) without
 // leaving dirty bytes over the cap (no limit with none dirty), the live and dirty bytes being what
-// they are. A take only
-// raises the bound and a purge too, so it holds until the next ArenaFree or shrinking ArenaResize.
+// they are. A take only raises the bound and a purge too, so it holds until the next ArenaFree
+// or shrinking ArenaResize.
 size_t ArenaFrontRoom();
 // The purge rule checked again with no chunk freed: after an ArenaPurge came back full.
 void ArenaTrim(size_t cached, ArenaPurge* purge);

@@ -402,7 +402,11 @@ size_t ChunkUsable(const void* p) { return HeaderOf(p)->chunk_bytes - kAllocHead
 
 namespace {
 
-// g_lock held: chunk h onto its exact-size Mid list (ChunkFree's inline path).
+// g_lock held: whether the exact-size Mid lists take chunk h while they may hold `limit` bytes,
+// and the push onto its list (ChunkFree's inline path).
+bool FrontTakes(const AllocHeader* h, size_t bytes, const size_t& limit) {
+  return !(h->is_large || bytes > kMidMaxGranules * kGranule || g_cached_bytes + bytes > limit);
+}
 void PushFront(AllocHeader* h, size_t bytes) {
   const size_t granules = bytes / kGranule;
   *reinterpret_cast<void**>(h) = g_cache[granules];
@@ -416,13 +420,16 @@ void PushFront(AllocHeader* h, size_t bytes) {
 // to the OS.
 HAK_SLOW_PATH void ChunkFreeSlowAndUnlock(AllocHeader* h, size_t bytes) {
   if constexpr (kChunkArena) {
-    if (!h->is_large && bytes <= kMidMaxGranules * kGranule && g_cached_bytes + bytes <= kMidCacheMaxBytes) {
+    if (FrontTakes(h, bytes, kMidCacheMaxBytes)) {
       // Past g_front_limit only: the chunk still goes to the front (a realloc's next round grows
       // through it), and the arenas give back what the purge rule says with the front counted.
       PushFront(h, bytes);
       ArenaPurge purge;
-      if (g_cached_bytes > ArenaFrontRoom()) ArenaTrim(g_cached_bytes, &purge);
-      const size_t room = ArenaFrontRoom();
+      size_t room = ArenaFrontRoom();
+      if (g_cached_bytes > room) {
+        ArenaTrim(g_cached_bytes, &purge);
+        room = ArenaFrontRoom();  // fewer dirty bytes now
+      }
       g_front_limit = room < kMidCacheMaxBytes ? room : kMidCacheMaxBytes;
       pthread_mutex_unlock(&g_lock);
       FinishPurge(purge);
@@ -474,9 +481,7 @@ void ChunkFree(void* p) {
   h->magic = 0;  // a second free of the same pointer fails ChunkHeaderValid
   pthread_mutex_lock(&g_lock);
   --g_live_chunks;
-  if (h->is_large || bytes > kMidMaxGranules * kGranule || g_cached_bytes + bytes > (kChunkArena ? g_front_limit : kMidCacheMaxBytes)) {
-    return ChunkFreeSlowAndUnlock(h, bytes);
-  }
+  if (!FrontTakes(h, bytes, kChunkArena ? g_front_limit : kMidCacheMaxBytes)) return ChunkFreeSlowAndUnlock(h, bytes);
   PushFront(h, bytes);
   pthread_mutex_unlock(&g_lock);
 }
