@@ -274,13 +274,16 @@ def run_header(results, what=None):
     return "\n".join(lines)
 
 
+def field_verdict(point, field):
+    """The gate's verdict of one field of a point ("time", "peak_rss", ...)."""
+    v = point.get(field)
+    return v.get("verdict") if isinstance(v, dict) else v
+
+
 def metric_verdict(point, metric):
     """The gate's verdict of one point for `metric` (time, instructions, memory): REGRESSION when
     any of the metric's fields regressed, else improvement / inconclusive / ok."""
-    vals = []
-    for field in METRIC_FIELDS[metric]:
-        v = point.get(field)
-        vals.append(v.get("verdict") if isinstance(v, dict) else v)
+    vals = [field_verdict(point, field) for field in METRIC_FIELDS[metric]]
     for word in ("REGRESSION", "improvement", "inconclusive"):
         if word in vals:
             return word
@@ -332,10 +335,8 @@ def points_headline(verdict):
         text += ", %d improved" % len(imp)
     # A point the gate could not confirm either way (a change beyond the limits its readings do
     # not support): said, so a step that measured no more rounds does not read as clean.
-    def raw(p, field):
-        v = p.get(field)
-        return v.get("verdict") if isinstance(v, dict) else v
-    inc = [p for p in pts if p not in reg and any(raw(p, f) == "inconclusive" for fs in METRIC_FIELDS.values() for f in fs)]
+    inc = [p for p in pts if p not in reg and
+           any(field_verdict(p, f) == "inconclusive" for fs in METRIC_FIELDS.values() for f in fs)]
     if inc:
         text += ", %d inconclusive" % len(inc)
     fp = [f for f in verdict.get("fastpath", []) if f.get("verdict") == "REGRESSION"]
