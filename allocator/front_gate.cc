@@ -186,6 +186,8 @@ void FreeSlowMapped(void* p, uint8_t map) {
   FreeSlowWith(p, map);
 }
 
+void FreeSlowChunk(void* p) noexcept { FreeSlowWith(p, kChunkTag); }
+
 namespace {
 void FreeSlowRoute(void* p, uint8_t map) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
@@ -248,6 +250,14 @@ void* MallocSlow(size_t n) {
   } else if constexpr (kDebug) {
     if (n <= kPoolMaxSize) DebugMarkAllocated(p, n <= kTinyMaxSize ? TinyClassOf(n) : PoolClassOf(n));
   }
+  return p;
+}
+
+void* MallocChunkSlow(size_t n) noexcept {
+  HAK_STAT(malloc_slow);
+  bool fresh;
+  void* p = ChunkAlloc(n, &fresh);
+  if (HAK_UNLIKELY(p == nullptr)) errno = ENOMEM;
   return p;
 }
 

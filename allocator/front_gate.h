@@ -24,9 +24,14 @@
 namespace hak {
 
 HAK_SLOW_PATH void* MallocSlow(size_t n);
+// mid_fast_path=on: a request the fast path has found above the pool tier (n > kPoolMaxSize): a
+// Mid/Large chunk, without MallocSlow's tier tests.
+HAK_TIER_PATH void* MallocChunkSlow(size_t n) noexcept;
 HAK_SLOW_PATH void FreeSlow(void* p);
 // The same, given p's ownership map byte (fast_ownership_check=map_only has loaded it already).
 HAK_SLOW_PATH void FreeSlowMapped(void* p, uint8_t map);
+// The same for a pointer whose map byte is kChunkTag (so not NULL): the chunk's checks and free.
+HAK_TIER_PATH void FreeSlowChunk(void* p) noexcept;
 
 // Always-on misuse counters (hak_get_info): frees of pointers we do not own, and refused frees.
 extern std::atomic<uint64_t> g_foreign_frees, g_invalid_frees;
@@ -98,6 +103,8 @@ HAK_FAST_PATH void* MallocFast(size_t n) {
         if constexpr (kDebug) DebugMarkAllocated(p, c);
         return p;
       }
+    } else {
+      return MallocChunkSlow(n);  // the tiers are sorted: MallocSlow would test them again
     }
   }
   return MallocSlow(n);
@@ -138,6 +145,14 @@ HAK_FAST_PATH void FreeFastSuperSlab(void* p) {
   return FreeSlow(p);
 }
 
+// fast_ownership_check=map_only: a free whose map byte h names no tiny (and, mid_fast_path=on, no
+// pool) class. A chunk's byte goes straight to the chunk's checks; NULL, foreign, aligned and
+// refused pointers to the classifier.
+HAK_FAST_PATH void FreeNotSlabMapped(void* p, uint8_t h) {
+  if (h == kChunkTag) return FreeSlowChunk(p);
+  return FreeSlowMapped(p, h);
+}
+
 // mid_fast_path=on: a free whose header byte h is not a tiny one. A pool byte names the class;
 // with the ownership check (e3_safe's), the map byte of the granule must equal it and the pointer
 // must be a slot start (pool.h: one multiply, no division), as on the tiny path. Anything else is
@@ -146,7 +161,8 @@ HAK_FAST_PATH void FreePoolFast(void* p, uint8_t h) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
   const uint32_t pc = uint8_t(h - kPoolTag);
   if constexpr (kFreeClassFromMap) {  // h is the map byte
-    if (HAK_UNLIKELY(pc >= uint32_t(kNumPoolClasses) || !PoolIsBlockStart(a, int(pc)))) return FreeSlowMapped(p, h);
+    if (HAK_UNLIKELY(pc >= uint32_t(kNumPoolClasses))) return FreeNotSlabMapped(p, h);
+    if (HAK_UNLIKELY(!PoolIsBlockStart(a, int(pc)))) return FreeSlowMapped(p, h);
   } else if (HAK_UNLIKELY(pc >= uint32_t(kNumPoolClasses))) {
     return FreeSlow(p);
   }
@@ -193,7 +209,7 @@ HAK_FAST_PATH void FreeFastHeader(void* p) {
   }
   if (HAK_UNLIKELY(!IsTinyHeader(h))) {
     if constexpr (kMidFastPath) return FreePoolFast(p, h);
-    if constexpr (kFreeClassFromMap) return FreeSlowMapped(p, h);
+    if constexpr (kFreeClassFromMap) return FreeNotSlabMapped(p, h);
     return FreeSlow(p);
   }
   const int c = h & 0x07;
