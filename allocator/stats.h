@@ -23,6 +23,7 @@ namespace hak {
   X(malloc_fast)      /* tiny (mid_fast_path: and pool) malloc served by a TLS pop */\
   X(malloc_slow)      /* any malloc that took the slow path */                       \
   X(refill)           /* TLS list refills from a slab */                             \
+  X(pool_borrow)      /* mid_fast_path: an empty pool list served by a bigger class */\
   X(spill)            /* TLS list spills to slabs */                                 \
   X(remote_sent)      /* remote_free=owner: tiny free put in an outbox for its home */ \
   X(remote_flush)     /* an outbox batch pushed onto its home's inbox (one CAS) */     \

@@ -298,6 +298,8 @@ SlabMeta* SlabAdoptPartial(int cls, uint32_t owner) {
   return s;
 }
 
+bool SlabPartialWaiting(int cls) { return g_partial[cls].load(std::memory_order_relaxed) != nullptr; }
+
 uint32_t SlabTake(SlabMeta* s, uint32_t want, void** head_out, void** tail_out) {
   const ClassInfo& ci = kClasses[s->class_idx];
   void* head = nullptr;

@@ -104,6 +104,9 @@ inline constexpr int kPoolShrinkRun = 8;
 SlabMeta* SlabAcquire(int cls, uint32_t owner);
 // An unowned slab of class `cls` with free blocks, now owned by `owner`; nullptr if none.
 SlabMeta* SlabAdoptPartial(int cls, uint32_t owner);
+// Racy hint: an unowned slab of class `cls` with free blocks is waiting (SlabAdoptPartial may
+// still find none).
+bool SlabPartialWaiting(int cls);
 // Owner only: up to `want` blocks as a linked chain (*head .. *tail). Returns the count.
 uint32_t SlabTake(SlabMeta* s, uint32_t want, void** head, void** tail);
 // Owner only: gives the slab up (on exhaustion or thread exit).
