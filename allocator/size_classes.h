@@ -78,11 +78,13 @@ constexpr ClassInfo MakeTiny(int c) {
                    uint8_t(kTinyTag | c), !headerless, cap, uint16_t(cap / 4)};
 }
 // mid_fast_path=on: a pool class's thread cache holds about kPoolCacheBytes (4..64 blocks), and a
-// refill or spill moves half of that: fewer blocks for big classes (1..4 KiB: 64/32, 8 KiB: 32/16,
-// 32 KiB: 8/4, 52 KiB: 4/2). 256 KiB, not the seeds' ~128 KiB per class (16 x 2 KiB .. 4 x
-// 32 KiB): measured on medium_mixed (1025..32768 B, ws 2048), 128 KiB sent 6.4% of mallocs to a
-// refill and ran 16% slower; each refill and spill walks its blocks' links (a cache miss each).
-inline constexpr uint32_t kPoolCacheBytes = 256 * 1024;
+// refill or spill moves half of that: fewer blocks for big classes (1..3 KiB: 64/32, 8 KiB: 24/12,
+// 32 KiB: 6/3, 48 and 52 KiB: 4/2). 192 KiB, measured on medium_mixed (1025..32768 B; 3 runs each,
+// x5_arena_mid, 2026-12-02): the 24 lists' blocks pin their slabs' pages after the last free, and
+// ws 2048 (5e5 cycles) kept 16.45 MiB after free at 256 KiB, 15.03 at 192, 12.16 at 128, against
+// x5_arena's 14.93 (the PR gate failed 256 KiB on it, +10%); ops/s at ws 2048 2M cycles: 31.5M at
+// 256, 30.9M at 192, 25.1M at 128 (each refill and spill walks its blocks' links, a miss each).
+inline constexpr uint32_t kPoolCacheBytes = 192 * 1024;
 constexpr uint16_t MidPoolCap(uint32_t size) {
   const uint32_t c = kPoolCacheBytes / size;
   return uint16_t(c < 4 ? 4 : c > 64 ? 64 : c);

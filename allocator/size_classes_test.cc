@@ -103,9 +103,9 @@ TEST(SizeClasses, PoolCapacityAndBatchBySize) {
   }
   EXPECT_EQ(kClasses[kFirstPoolClass].cap, 64);   // 1 KiB
   EXPECT_EQ(kClasses[kNumClasses - 1].cap, 4);    // 52 KiB
-  EXPECT_EQ(kClasses[PoolClassOf(8192)].cap, 32);
-  EXPECT_EQ(kClasses[PoolClassOf(8192)].batch, 16);
-  EXPECT_EQ(kClasses[PoolClassOf(32768)].cap, 8);
+  EXPECT_EQ(kClasses[PoolClassOf(8192)].cap, 24);  // 192 KiB / 8 KiB
+  EXPECT_EQ(kClasses[PoolClassOf(8192)].batch, 12);
+  EXPECT_EQ(kClasses[PoolClassOf(32768)].cap, 6);
 }
 
 // PoolIsBlockStart (the free fast path's test, a multiply and a rotate) agrees with the plain

@@ -53,7 +53,7 @@ __thread Outbox t_outbox __attribute__((tls_model("initial-exec")));
 void Spill(ThreadCache& tc, int cls, uint32_t n);
 
 // mid_fast_path=on: a pool class's list starts at a quarter of its capacity (at least 4 blocks)
-// and doubles at each refill up to the full 256 KiB (size_classes.h), and a refill takes half of
+// and doubles at each refill up to the full kPoolCacheBytes (size_classes.h), and a refill takes half of
 // the current capacity. A thread that only frees blocks of a class (a consumer) caches little of
 // it and spills the rest back to the slabs, and a class a thread touches a few times carves few
 // slots; a class it keeps allocating from reaches the full cache after two refills.
