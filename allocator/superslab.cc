@@ -286,8 +286,10 @@ SlabMeta* SlabAcquire(int cls, uint32_t owner) {
   return s;
 }
 
+bool SlabPartialWaiting(int cls) { return g_partial[cls].load(std::memory_order_relaxed) != nullptr; }
+
 SlabMeta* SlabAdoptPartial(int cls, uint32_t owner) {
-  if (g_partial[cls].load(std::memory_order_relaxed) == nullptr) return nullptr;
+  if (!SlabPartialWaiting(cls)) return nullptr;
   pthread_mutex_lock(ClassMutex(cls));
   SlabMeta* s = g_partial[cls].load(std::memory_order_relaxed);
   if (s != nullptr) {
@@ -297,8 +299,6 @@ SlabMeta* SlabAdoptPartial(int cls, uint32_t owner) {
   pthread_mutex_unlock(ClassMutex(cls));
   return s;
 }
-
-bool SlabPartialWaiting(int cls) { return g_partial[cls].load(std::memory_order_relaxed) != nullptr; }
 
 uint32_t SlabTake(SlabMeta* s, uint32_t want, void** head_out, void** tail_out) {
   const ClassInfo& ci = kClasses[s->class_idx];

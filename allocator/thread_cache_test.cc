@@ -19,14 +19,6 @@ void OnFreshThread(F f) {
   t.join();
 }
 
-// Pool class index (into kClasses) of the pool class whose block size is `size`.
-int PoolClassWithSize(uint32_t size) {
-  for (int p = 0; p < kNumPoolClasses; ++p) {
-    if (kPoolSizes[p] == size) return kFirstPoolClass + p;
-  }
-  return -1;
-}
-
 TEST(PoolBorrow, AnEmptyClassTakesTheNextClassesCachedBlockBeforeGrowing) {
   if constexpr (!kMidFastPath) GTEST_SKIP() << "the seeds' pool classes: no borrowing";
   OnFreshThread([] {
@@ -48,7 +40,7 @@ TEST(PoolBorrow, AnEmptyClassTakesTheNextClassesCachedBlockBeforeGrowing) {
 
 TEST(PoolBorrow, NeverMoreThanTwoClassesUp) {
   if constexpr (!kMidFastPath) GTEST_SKIP() << "the seeds' pool classes: no borrowing";
-  ASSERT_EQ(kPoolSizes[PoolClassWithSize(16384) - kFirstPoolClass + 3], 28672u);
+  ASSERT_EQ(kClasses[PoolClassOf(16384) + 3].usable, 28672u);
   OnFreshThread([] {
     void* big = hak_malloc(28000);  // three classes above 16 KiB: 20, 24, 28 KiB
     ASSERT_NE(big, nullptr);
