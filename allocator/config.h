@@ -107,7 +107,7 @@
 //   seeds' pool: 7 classes (2..52 KiB), headers 0xB0 | class, every pool malloc and free on the
 //   slow path.
 #ifndef HAKMEM_MID_FAST_PATH
-#define HAKMEM_MID_FAST_PATH 0
+#define HAKMEM_MID_FAST_PATH 1  // the release default since x5_arena_mid (2026-12-02)
 #endif
 
 // HAKMEM_LARGE_CACHE (0|1): 1 = beyond the seeds (issue 14, state x3_large): freed Large chunks

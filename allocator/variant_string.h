@@ -162,10 +162,10 @@
 #error "HAKMEM_FAST_PATH_CHECKS has a value variants.bzl does not list"
 #endif
 // mid_fast_path
-#if HAKMEM_MID_FAST_PATH == 0
-#define HAK_VS_MID_FAST_PATH "mid_fast_path=off"
-#elif HAKMEM_MID_FAST_PATH == 1
+#if HAKMEM_MID_FAST_PATH == 1
 #define HAK_VS_MID_FAST_PATH "mid_fast_path=on"
+#elif HAKMEM_MID_FAST_PATH == 0
+#define HAK_VS_MID_FAST_PATH "mid_fast_path=off"
 #else
 #error "HAKMEM_MID_FAST_PATH has a value variants.bzl does not list"
 #endif

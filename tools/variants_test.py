@@ -38,8 +38,8 @@ class VariantsTest(unittest.TestCase):
             self.assertIn(want, names)
         self.assertLess(names.index("phase7"), names.index("e2"))
         self.assertLess(names.index("e2"), names.index("e3"))
-        self.assertEqual(self.data["VARIANTS"][names.index("x5_arena")]["switches"], {},
-                         "x5_arena is the release default build: it may not differ from the defaults")
+        self.assertEqual(self.data["VARIANTS"][names.index("x5_arena_mid")]["switches"], {},
+                         "x5_arena_mid is the release default build: it may not differ from the defaults")
         for v in self.data["VARIANTS"]:
             if v.get("history", True) and variants.branch(v) != "beyond":
                 self.assertEqual(v["switches"].get("fast_ownership_check"), "none",
@@ -126,11 +126,11 @@ class VariantsTest(unittest.TestCase):
         self.assertEqual({k: v for k, v in variants.full_switches(self.data, x2).items()
                           if v != variants.full_switches(self.data, by_name(self.data, "e3_safe"))[k]},
                          {"mid_fast_path": "on"}, "x2_mid is e3_safe plus one switch")
-        self.assertEqual(self.data["SWITCHES"]["mid_fast_path"]["values"][0], "off")
+        self.assertEqual(self.data["SWITCHES"]["mid_fast_path"]["values"][0], "on", "the release default since x5_arena_mid")
 
     def test_shipped_build_is_the_one_config_without_switches(self):
-        self.assertEqual(variants.shipped(self.data), "x5_arena")
-        e3_safe = [v for v in self.data["VARIANTS"] if v["name"] == "x5_arena"][0]
+        self.assertEqual(variants.shipped(self.data), "x5_arena_mid")
+        e3_safe = [v for v in self.data["VARIANTS"] if v["name"] == "x5_arena_mid"][0]
         two = dict(self.data, VARIANTS=self.data["VARIANTS"] + [dict(e3_safe, name="twin")])
         with self.assertRaises(SystemExit):
             variants.shipped(two)
