@@ -85,6 +85,34 @@ TEST(Api, ReallocInPlaceWhenTheClassFits) {
   hak_free(p);
 }
 
+// chunk_arena=on: a pool block growing past half the pool tier (26 KiB) moves once, to an arena
+// chunk (whole 64 KiB granules), which the next growth fits; a smaller growth stays a pool block.
+TEST(Api, ReallocGrowingPastHalfThePoolTierMovesToAChunkOnce) {
+  if (!hak::kChunkArena) GTEST_SKIP() << "chunk_arena=off: pool blocks move from class to class";
+  const size_t chunk_usable = (size_t{64} << 10) - 16;
+  size_t n = 16 << 10;
+  auto* p = static_cast<unsigned char*>(hak_malloc(n));
+  ASSERT_NE(p, nullptr);
+  memset(p, 0x5a, n);
+  for (;;) {  // one byte past the usable size each step: every step has to move
+    const size_t old = n;
+    n = hak_malloc_usable_size(p) + 1;
+    p = static_cast<unsigned char*>(hak_realloc(p, n));
+    ASSERT_NE(p, nullptr);
+    for (size_t i = 0; i < old; ++i) ASSERT_EQ(p[i], 0x5a) << old << " -> " << n << " @" << i;
+    memset(p, 0x5a, n);
+    if (n > (size_t{26} << 10)) break;
+    EXPECT_LT(hak_malloc_usable_size(p), chunk_usable) << n << " B: still a pool block";
+  }
+  EXPECT_GE(hak_malloc_usable_size(p), chunk_usable) << n << " B: an arena chunk";
+  EXPECT_EQ(hak_realloc(p, 48 << 10), p) << "the chunk fits the next growth";
+  memset(p, 0x3c, 48 << 10);
+  p = static_cast<unsigned char*>(hak_realloc(p, 80 << 10));
+  ASSERT_NE(p, nullptr);
+  for (size_t i = 0; i < (48 << 10); ++i) ASSERT_EQ(p[i], 0x3c) << i;
+  hak_free(p);
+}
+
 TEST(Api, ReallocPreservesContentsAcrossEveryClassChange) {
   const std::vector<size_t> sizes = EdgeSizes();
   size_t cur = 1;

@@ -129,7 +129,22 @@ Route ClassifyMapped(uintptr_t a, uint8_t map) {
 
 namespace {
 void FreeSlowRoute(void* p, uint8_t map);
+
+// A live Mid/Large chunk's user pointer, by the checks the classifier makes for one (FromHeader:
+// map byte and header byte both kChunkTag, the user pointer 16 bytes into a granule, so its
+// header is in our granule, and a valid AllocHeader) and nothing else.
+inline bool IsChunkBlock(uintptr_t a, uint8_t map) {
+  return map == kChunkTag && (a & (kGranule - 1)) == kAllocHeaderSize &&
+         reinterpret_cast<const uint8_t*>(a)[-1] == kChunkTag &&
+         ChunkHeaderValid(reinterpret_cast<const void*>(a));
+}
 }  // namespace
+
+Route ClassifyChunkFirst(uintptr_t a) {
+  const uint8_t map = OwnershipGetRacy(a);
+  if (IsChunkBlock(a, map)) return {Route::kChunk, -1, false};
+  return ClassifyMapped(a, map);
+}
 
 // Called only from kDebug branches (a release build discards them, and the linker this function).
 bool DebugIsDoubleFree(void* p, int c) {
@@ -163,12 +178,9 @@ void FreeChunkRouted(void* p) {
 // the routes that call out (glibc's free, a misuse report) save it, not every slow free.
 HAK_FAST_PATH void FreeSlowWith(void* p, uint8_t map) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  // A Mid/Large chunk first, with the checks the classifier makes for one (FromHeader: map byte
-  // and header byte both kChunkTag, the user pointer 16 bytes into a granule, so its header is
-  // in our granule, and a valid AllocHeader) and nothing else: the generic route cost a 64 KiB
+  // A Mid/Large chunk first (IsChunkBlock) and nothing else: the generic route cost a 64 KiB
   // free about 40 instructions.
-  if (map == kChunkTag && (a & (kGranule - 1)) == kAllocHeaderSize &&
-      static_cast<const uint8_t*>(p)[-1] == kChunkTag && ChunkHeaderValid(p)) {
+  if (IsChunkBlock(a, map)) {
     FreeChunkRouted(p);
   } else {
     FreeSlowRoute(p, map);
@@ -277,9 +289,10 @@ void FreeFastCheckFailed(void* p) {
   ReportMisuse("fast-path check: refused free", p);
 }
 
-size_t UsableSize(const void* p) {
+size_t UsableSize(const void* p) { return UsableSizeRouted(p, Classify(reinterpret_cast<uintptr_t>(p))); }
+
+size_t UsableSizeRouted(const void* p, Route r) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  const Route r = Classify(a);
   switch (r.kind) {
     case Route::kSlab: return kClasses[r.cls].usable;
     case Route::kChunk: return ChunkUsable(p);

@@ -75,8 +75,12 @@ struct Route {
 Route Classify(uintptr_t a);
 // The same, given a's ownership map byte.
 Route ClassifyMapped(uintptr_t a, uint8_t map);
+// The same, a Mid/Large chunk's own checks first (the slow free's order; realloc's).
+Route ClassifyChunkFirst(uintptr_t a);
 // Usable size of one of our pointers (0 for foreign or invalid ones).
 size_t UsableSize(const void* p);
+// The same for a pointer already classified (realloc classifies once).
+size_t UsableSizeRouted(const void* p, Route r);
 
 // ---- malloc fast path: tiny size -> class, pop the TLS list. Instruction budget per call (call,
 // frame setup and return included): ci/fastpath_budgets.json, enforced by the gate. ----
