@@ -516,3 +516,41 @@ TEST(ArenaChunks, MidFreesIntoTheFrontStillGiveTheArenaPagesBack) {
 
 }  // namespace
 
+
+// mid_fast_path=on: the thread's Mid front (mid_large.h). A thread's freed Mid chunks stay its
+// own, up to kThreadMidBytes; a Mid malloc takes them back; a flush or the thread's exit returns
+// them to the shared lists (they count as live until then).
+TEST(ThreadMidFront, KeepsAThreadsMidChunksUpToItsCap) {
+  if (!hak::kMidFastPath) GTEST_SKIP() << "mid_fast_path=off: every Mid free takes the shared lists";
+  hak_flush_thread_cache();
+  ASSERT_EQ(hak::ChunkThreadBytes(), 0u);
+  std::vector<void*> v;
+  for (int i = 0; i < 8; ++i) v.push_back(hak_malloc(64 << 10));  // 2 granules each (header)
+  for (void* p : v) hak_free(p);
+  EXPECT_EQ(hak::ChunkThreadBytes(), hak::kThreadMidBytes) << "full, and never past its cap";
+  void* again = hak_malloc(64 << 10);
+  EXPECT_EQ(again, v[3]) << "the last chunk the front took (the fourth: 4 x 128 KiB fill it) comes back first";
+  EXPECT_EQ(hak::ChunkThreadBytes(), hak::kThreadMidBytes - (size_t{128} << 10));
+  hak_free(again);
+  void* big = hak_malloc(512 << 10);  // 9 granules: past the front's chunk size
+  hak_free(big);
+  EXPECT_EQ(hak::ChunkThreadBytes(), hak::kThreadMidBytes);
+  hak_flush_thread_cache();
+  EXPECT_EQ(hak::ChunkThreadBytes(), 0u);
+}
+
+TEST(ThreadMidFront, AThreadsExitReturnsItsChunks) {
+  if (!hak::kMidFastPath) GTEST_SKIP() << "mid_fast_path=off: every Mid free takes the shared lists";
+  const uint64_t live_before = ChunkGetCounters().live_chunks;
+  size_t held = 0;
+  std::thread t([&held] {  // only Mid blocks: the thread cache's own exit hook never runs here
+    void* a = hak_malloc(100 << 10);
+    void* b = hak_malloc(200 << 10);
+    hak_free(a);
+    hak_free(b);
+    held = hak::ChunkThreadBytes();
+  });
+  t.join();
+  EXPECT_EQ(held, size_t{2 + 4} << 16) << "both chunks held by the thread";
+  EXPECT_EQ(ChunkGetCounters().live_chunks, live_before) << "the exit flushed them";
+}
