@@ -500,7 +500,7 @@ HAK_SLOW_PATH void ChunkFreeSlowAndUnlock(AllocHeader* h, size_t bytes) {
 // As ChunkAlloc: the push onto the Mid cache is the inline path, everything else its own function.
 namespace {
 // A freed chunk (magic cleared) into the shared lists, the arenas or the OS.
-void ChunkFreeShared(AllocHeader* h, size_t bytes) {
+HAK_FAST_PATH void ChunkFreeShared(AllocHeader* h, size_t bytes) {
   pthread_mutex_lock(&g_lock);
   --g_live_chunks;
   if (!FrontTakes(h, bytes, kChunkArena ? g_front_limit : kMidCacheMaxBytes)) return ChunkFreeSlowAndUnlock(h, bytes);
