@@ -26,18 +26,6 @@ size_t g_cached_bytes = 0;
 size_t g_front_limit = kMidCacheMaxBytes;
 uint64_t g_live_chunks = 0;
 
-// mid_fast_path=on: each thread's own Mid front, in front of the exact-size lists (policy in
-// mid_large.h). Its chunks stay counted live (g_live_chunks) and in use for the arenas' rule.
-struct ThreadMid {
-  void* head[kThreadMidGranules + 1];  // by granule count, chunk headers linked through word 0
-  size_t bytes;
-  uint8_t state;  // kThreadMidNew, kThreadMidLive (exit key set), kThreadMidDead (flushed at exit)
-};
-enum : uint8_t { kThreadMidNew, kThreadMidLive, kThreadMidDead };
-__thread ThreadMid t_mid __attribute__((tls_model("initial-exec")));
-pthread_key_t g_mid_exit_key;
-pthread_once_t g_mid_exit_once = PTHREAD_ONCE_INIT;
-
 // The Large cache (large_cache=on): unordered entries, each stamped with the clock at its free.
 // It holds Large chunks only; Mid chunks keep their exact-size lists (and the Mid cache's 32 MiB,
 // which a round that frees everything and allocates again reuses).
@@ -390,17 +378,6 @@ void* ChunkAlloc(size_t n, bool* fresh) {
   if (n > kMidMaxSize) return LargeAlloc(n, fresh);
   const size_t bytes = ChunkBytesFor(n);
   const size_t granules = bytes / kGranule;
-  if constexpr (kMidFastPath) {
-    if (granules <= kThreadMidGranules) {
-      if (void* chunk = t_mid.head[granules]) {  // the thread's own front: no lock
-        t_mid.head[granules] = *static_cast<void**>(chunk);
-        t_mid.bytes -= bytes;
-        *fresh = false;
-        static_cast<AllocHeader*>(chunk)->chunk_bytes = bytes;
-        return Stamp(chunk, false);
-      }
-    }
-  }
   pthread_mutex_lock(&g_lock);
   void* chunk = g_cache[granules];
   if (chunk == nullptr) return MidMissAndUnlock(granules, bytes, fresh);
@@ -498,64 +475,16 @@ HAK_SLOW_PATH void ChunkFreeSlowAndUnlock(AllocHeader* h, size_t bytes) {
 }  // namespace
 
 // As ChunkAlloc: the push onto the Mid cache is the inline path, everything else its own function.
-namespace {
-// A freed chunk (magic cleared) into the shared lists, the arenas or the OS.
-HAK_FAST_PATH void ChunkFreeShared(AllocHeader* h, size_t bytes) {
+void ChunkFree(void* p) {
+  AllocHeader* h = HeaderOf(p);
+  const size_t bytes = h->chunk_bytes;
+  h->magic = 0;  // a second free of the same pointer fails ChunkHeaderValid
   pthread_mutex_lock(&g_lock);
   --g_live_chunks;
   if (!FrontTakes(h, bytes, kChunkArena ? g_front_limit : kMidCacheMaxBytes)) return ChunkFreeSlowAndUnlock(h, bytes);
   PushFront(h, bytes);
   pthread_mutex_unlock(&g_lock);
 }
-
-void OnThreadMidExit(void*) {
-  ChunkFlushThread();
-  t_mid.state = kThreadMidDead;  // later frees of this thread take the shared path
-}
-void CreateMidExitKey() { pthread_key_create(&g_mid_exit_key, OnThreadMidExit); }
-
-// The thread's first push: its front is flushed when it exits (the thread cache's own exit
-// hook runs only for threads that used a tiny or pool class).
-HAK_SLOW_PATH bool ThreadMidRegister() {
-  pthread_once(&g_mid_exit_once, CreateMidExitKey);
-  if (pthread_setspecific(g_mid_exit_key, &t_mid) != 0) return false;
-  t_mid.state = kThreadMidLive;
-  return true;
-}
-}  // namespace
-
-void ChunkFree(void* p) {
-  AllocHeader* h = HeaderOf(p);
-  const size_t bytes = h->chunk_bytes;
-  h->magic = 0;  // a second free of the same pointer fails ChunkHeaderValid
-  if constexpr (kMidFastPath) {
-    ThreadMid& m = t_mid;
-    if (bytes <= kThreadMidGranules * kGranule && !h->is_large && m.bytes + bytes <= kThreadMidBytes &&
-        (m.state == kThreadMidLive || (m.state == kThreadMidNew && ThreadMidRegister()))) {
-      const size_t granules = bytes / kGranule;
-      *reinterpret_cast<void**>(h) = m.head[granules];
-      m.head[granules] = h;
-      m.bytes += bytes;
-      return;
-    }
-  }
-  ChunkFreeShared(h, bytes);
-}
-
-void ChunkFlushThread() {
-  if constexpr (kMidFastPath) {
-    ThreadMid& m = t_mid;
-    for (size_t g = 1; g <= kThreadMidGranules; ++g) {
-      while (void* chunk = m.head[g]) {
-        m.head[g] = *static_cast<void**>(chunk);
-        m.bytes -= g * kGranule;
-        ChunkFreeShared(static_cast<AllocHeader*>(chunk), g * kGranule);
-      }
-    }
-  }
-}
-
-size_t ChunkThreadBytes() { return t_mid.bytes; }
 
 void* ChunkRealloc(void* p, size_t n) {
   if (n > (size_t{1} << 46)) return nullptr;

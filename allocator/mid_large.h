@@ -32,20 +32,8 @@
 //    reuse, and page faults, not mmap/munmap, are the cost of a fresh Large block.
 //  - realloc: ChunkRealloc resizes a Mid or Large chunk with the same mremap steps instead of
 //    malloc + memcpy + free (large_cache=off keeps the copy).
-// The thread's Mid front (mid_fast_path=on, x2_mid and the states after it; beyond the seeds):
-//  - What: a freed Mid chunk of at most kThreadMidGranules granules (256 KiB, header included)
-//    goes onto the freeing thread's own list for its granule count while the thread holds at
-//    most kThreadMidBytes there; a Mid malloc of that size pops it with no lock. Anything else,
-//    and a full front, takes the shared path below.
-//  - Why: the shared exact-size lists cost a lock pair per malloc and free (53 of ~200
-//    instructions of a 64 KiB malloc + free); an inline futex lock cut the instructions but not
-//    the time (x0.883 in the gate).
-//  - Back: the front is flushed into the shared lists when the thread exits (its own exit key,
-//    set at the thread's first push) and at hak_flush_thread_cache. Its chunks stay counted live
-//    (hak_info.live_chunks) and in use for the arenas' purge rule, so a program's RSS after its
-//    last free may hold kThreadMidBytes per live thread more than with the shared lists alone.
-// Everything else is under the one chunk lock (taken around fork(), fork.cc); munmap and mremap
-// run outside it.
+// Everything is under the one chunk lock (taken around fork(), fork.cc); munmap and mremap run
+// outside it.
 #ifndef HAKMEM_ALLOCATOR_MID_LARGE_H_
 #define HAKMEM_ALLOCATOR_MID_LARGE_H_
 
@@ -83,12 +71,6 @@ void* ChunkRealloc(void* p, size_t n);
 // the same cap; a freed chunk they cannot take goes back to its arena, whose free pages any size
 // reuses, and a Mid miss takes a bigger chunk of theirs before the arena's first fit.
 inline constexpr size_t kMidCacheMaxBytes = size_t{32} << 20;
-inline constexpr size_t kThreadMidGranules = 4;                // chunks up to 256 KiB
-inline constexpr size_t kThreadMidBytes = size_t{512} << 10;   // per thread
-// mid_fast_path=on: the calling thread's Mid front into the shared lists (thread exit, flush).
-void ChunkFlushThread();
-// Bytes of chunks the calling thread's Mid front holds (tests).
-size_t ChunkThreadBytes();
 inline constexpr size_t kLargeCacheMaxBytes = size_t{64} << 20;
 inline constexpr int kLargeCacheMaxCount = 16;
 inline constexpr uint64_t kLargeCacheDecayOps = 256;
