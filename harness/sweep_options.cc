@@ -21,7 +21,7 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: sweep [options]
   --variants LIST     comma-separated configs (default shipped,system,mimalloc: "shipped" is
-                      the config //allocator:libhakmem.so ships, x4_map today); see
+                      the config //allocator:libhakmem.so ships, named in tools/variants.json); see
                       `bazel run //tools:variants` for hakmem configs; peers: system,
                       mimalloc, jemalloc, tcmalloc. LABEL=CONFIG measures CONFIG under the
                       name LABEL (an A/A run: a=e3,b=e3); LABEL=CONFIG@DIR takes the binaries
