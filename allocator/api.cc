@@ -66,23 +66,12 @@ HAK_EXPORT void* hak_realloc(void* p, size_t n) {
       if (void* q = ChunkRealloc(p, n)) return q;
     }
   }
-  if constexpr (kChunkArena) {
-    // A pool block growing past half the pool tier moves to an arena chunk now, not from class to
-    // class: the chunk's later growth is in place (ChunkRealloc). realloc growth to 1 MiB by
-    // 16 KiB steps copied 16 + 32 + 48 KiB a round (memcpy 82% of its instructions); now 16.
-    if (n > have && n > kPoolMaxSize / 2 && r.kind == Route::kSlab && r.cls >= kFirstPoolClass) {
-      bool fresh;
-      void* q = ChunkAlloc(n, &fresh);
-      if (q == nullptr) {
-        errno = ENOMEM;
-        return nullptr;
-      }
-      memcpy(q, p, have);
-      hak_free(p);
-      return q;
-    }
-  }
-  void* q = hak_malloc(n);
+  // chunk_arena=on: a pool block growing past half the pool tier moves to an arena chunk now, not
+  // from class to class: the chunk's later growth is in place (ChunkRealloc). realloc growth to
+  // 1 MiB by 16 KiB steps copied 16 + 32 + 48 KiB a round (memcpy 82% of its instructions); now 16.
+  const bool to_chunk = kChunkArena && n > have && n > kPoolMaxSize / 2 && r.kind == Route::kSlab &&
+                        r.cls >= kFirstPoolClass;
+  void* q = to_chunk ? MallocChunkSlow(n) : hak_malloc(n);
   if (q == nullptr) return nullptr;  // p is left untouched, as C requires
   if (have != 0) {
     memcpy(q, p, n < have ? n : have);

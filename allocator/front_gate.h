@@ -24,8 +24,8 @@
 namespace hak {
 
 HAK_SLOW_PATH void* MallocSlow(size_t n);
-// mid_fast_path=on: a request the fast path has found above the pool tier (n > kPoolMaxSize): a
-// Mid/Large chunk, without MallocSlow's tier tests.
+// A Mid/Large chunk for n, without MallocSlow's tier tests: a request the fast path has found
+// above the pool tier (mid_fast_path=on), or a growing pool block hak_realloc moves to a chunk.
 HAK_TIER_PATH void* MallocChunkSlow(size_t n) noexcept;
 HAK_SLOW_PATH void FreeSlow(void* p);
 // The same, given p's ownership map byte (fast_ownership_check=map_only has loaded it already).

@@ -56,7 +56,8 @@ struct AllocHeader {
 static_assert(sizeof(AllocHeader) == kAllocHeaderSize, "AllocHeader is 16 bytes");
 inline constexpr uint32_t kChunkMagic = 0x4d494443;  // "CDIM"
 
-// n > kPoolMaxSize. *fresh is set when the memory comes zeroed from the OS.
+// n > kPoolMaxSize, or a growing pool block hak_realloc moves to a chunk (n > kPoolMaxSize / 2).
+// *fresh is set when the memory comes zeroed from the OS.
 void* ChunkAlloc(size_t n, bool* fresh);
 // p must carry a valid AllocHeader (see ChunkHeaderValid).
 void ChunkFree(void* p);
