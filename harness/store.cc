@@ -161,7 +161,10 @@ std::string GuessRunKind(const json& result) {
     if (w == "mem_prodcons_long") vote(num("ops"), 1e6, 4e6);
     if (w == "mem_thread_churn") vote(num("threads"), 50, 200);
     if (w == "mem_large_churn") vote(num("cycles"), 500, 3000);
-    if (w == "mem_realloc_grow" && num("max_kb") == 1024) vote(num("rounds"), 200, 1000);
+    if (w == "mem_realloc_grow" && num("max_kb") == 1024) {
+      vote(num("rounds"), 4000, 20000);
+      vote(num("rounds"), 200, 1000);  // the grids before 2026-12-02, in stored results
+    }
   }
   return quick == full ? "" : quick ? "quick" : "full";
 }
@@ -176,6 +179,7 @@ std::string GuessVerdictKind(const json& verdict) {
       "size_sweep size=2097152", "mem_liveset mib=64 rounds=3", "mem_thread_churn threads=200",
       "medium_mixed ws=512",
       "mem_large_churn cycles=3000 live=8 max_kb=8192 min_kb=256",
+      "mem_realloc_grow max_kb=1024 rounds=20000 steps=64",
       "mem_realloc_grow max_kb=1024 rounds=1000 steps=64"};  // max_kb=16384 rounds=20: in both grids
   auto it = verdict.find("points");
   if (it == verdict.end() || !it->is_array()) return "";

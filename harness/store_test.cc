@@ -356,5 +356,14 @@ TEST(Store, RunKindOfTheBigBlockWorkloads) {
     EXPECT_EQ(GuessRunKind(r), quick ? "quick" : "full");
     EXPECT_EQ(GuessVerdictKind(v), quick ? "" : "full");
   }
+  // Results stored before the 1 MiB realloc point was lengthened (200 / 1000 rounds) keep
+  // their kind.
+  for (double rounds : {200.0, 1000.0}) {
+    json r = {{"points", {{{"workload", "mem_realloc_grow"},
+                            {"params", {{"rounds", rounds}, {"max_kb", 1024}, {"steps", 64}}}}}}};
+    EXPECT_EQ(GuessRunKind(r), rounds == 200 ? "quick" : "full");
+  }
+  EXPECT_EQ(GuessVerdictKind(json::parse(R"({"points": [{"point": "mem_realloc_grow max_kb=1024 rounds=1000 steps=64"}]})")),
+            "full");
 }
 }  // namespace

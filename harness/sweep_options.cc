@@ -219,8 +219,11 @@ std::vector<GridPoint> Grid(const Options& o) {
       // One block grown by realloc in 64 steps to 1 MiB and to 16 MiB, then freed. The 16 MiB
       // point runs 20 rounds in the quick grid too: 4 rounds were a 20-26 ms sample, and the PR
       // gate once failed two builds with identical instructions, faults and system calls on it
-      // (x0.887, p = 0.0055; a rerun read x1.032).
-      g.push_back({w, {{"rounds", o.quick ? 200 : 1000}, {"max_kb", 1024}, {"steps", 64}}});
+      // (x0.887, p = 0.0055; a rerun read x1.032). The 1 MiB point ran 1000 rounds (200 quick)
+      // until 2026-12-02: a 4 ms process whose first round's ~430 page faults were a third of
+      // it, and the gate failed a change with identical instructions and faults on it (x0.921,
+      // p = 0.0007; at 20000 rounds the same pair read x1.075). 20000 rounds last ~55 ms.
+      g.push_back({w, {{"rounds", o.quick ? 4000 : 20000}, {"max_kb", 1024}, {"steps", 64}}});
       g.push_back({w, {{"rounds", 20}, {"max_kb", 16384}, {"steps", 64}}});
     } else {
       // The same loop with one object size: every tier and each tiny class edge.
