@@ -152,7 +152,8 @@ HAK_EXPORT hak_info hak_get_info(void) {
                   os.failed_maps,
                   os.bytes_mapped_now,
                   g_foreign_frees.load(std::memory_order_relaxed),
-                  g_invalid_frees.load(std::memory_order_relaxed)};
+                  g_invalid_frees.load(std::memory_order_relaxed),
+                  ss.pool_kept_bytes};
 }
 
 HAK_EXPORT void hak_test_fail_next_mappings(int n) { OsFailNextMappings(n); }

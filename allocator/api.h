@@ -34,6 +34,7 @@ typedef struct hak_info {
   uint64_t live_chunks, chunk_cache_bytes;
   uint64_t os_maps, os_unmaps, os_failed_maps, os_bytes_mapped;
   uint64_t foreign_frees, invalid_frees;
+  uint64_t pool_kept_bytes; /* free pool slabs whose pages stay resident for the next slab taken */
 } hak_info;
 hak_info hak_get_info(void);
 

@@ -373,7 +373,8 @@ void SlabReturn(SlabMeta* s, void* head, void* tail, uint32_t n, uint32_t me) {
 
 SuperSlabCounters SuperSlabGetCounters() {
   pthread_mutex_lock(&g_ss_lock);
-  SuperSlabCounters c{g_live, uint64_t(g_empty_count), g_slabs_in_use};
+  SuperSlabCounters c{g_live, uint64_t(g_empty_count), g_slabs_in_use,
+                      uint64_t(g_pool_kept) * (kPoolSlabSize - kSuperSlabMetaSize)};
   pthread_mutex_unlock(&g_ss_lock);
   return c;
 }

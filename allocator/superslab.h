@@ -116,6 +116,7 @@ void SlabReturn(SlabMeta* s, void* head, void* tail, uint32_t n, uint32_t me);
 
 struct SuperSlabCounters {
   uint64_t live_superslabs, cached_superslabs, slabs_in_use;
+  uint64_t pool_kept_bytes;  // mid_fast_path=on: pages free pool slabs keep resident (kPoolKeptMax)
 };
 SuperSlabCounters SuperSlabGetCounters();
 

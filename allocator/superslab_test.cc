@@ -170,6 +170,8 @@ TEST(PoolSlab, KeptPagesGoBackAfterARunOfReleases) {
   void* block_a = blocks[a];
   release(held[a], block_a);
   EXPECT_TRUE(Resident(block_a)) << "the first release of a run keeps its pages";
+  EXPECT_EQ(SuperSlabGetCounters().pool_kept_bytes, kPoolSlabSize - kSuperSlabMetaSize)
+      << "hak_info reports the kept slab's pages (the gate's tier report names them)";
   int released = 1;
   for (size_t i = 0; i < held.size(); ++i) {
     if (i == a || i == pin) continue;
@@ -180,6 +182,7 @@ TEST(PoolSlab, KeptPagesGoBackAfterARunOfReleases) {
   }
   ASSERT_EQ(released, kPoolShrinkRun);
   EXPECT_FALSE(Resident(block_a)) << "a run of " << kPoolShrinkRun << " releases gives kept pages back";
+  EXPECT_EQ(SuperSlabGetCounters().pool_kept_bytes, 0u);
   release(held[pin], blocks[pin]);
   // A slab taken ends the run: the next release keeps its pages again.
   held.clear();

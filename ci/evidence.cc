@@ -74,12 +74,10 @@ std::vector<RouteShare> DiffRoutes(const std::map<std::string, double>& base, co
 std::vector<TierMove> DiffTiers(const std::string& point, const std::map<std::string, double>& base,
                                 const std::map<std::string, double>& head) {
   std::vector<TierMove> out;
-  std::set<std::string> keys;
-  for (const auto& [k, v] : base) keys.insert(k);
-  for (const auto& [k, v] : head) keys.insert(k);
-  for (const auto& k : keys) {
-    const double b = base.count(k) ? base.at(k) : 0, h = head.count(k) ? head.at(k) : 0;
-    if (b != h) out.push_back({point, k, b, h});
+  // A tier only one side reports (a build from before it was counted) is not a move from 0.
+  for (const auto& [k, b] : base) {
+    auto it = head.find(k);
+    if (it != head.end() && it->second != b) out.push_back({point, k, b, it->second});
   }
   std::stable_sort(out.begin(), out.end(), [](const TierMove& a, const TierMove& b) {
     return std::fabs(a.head - a.base) > std::fabs(b.head - b.base);

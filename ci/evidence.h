@@ -39,6 +39,7 @@ struct TierMove {
   std::string point, tier;
   double base = 0, head = 0;  // as the benchmark reported them (bytes, or counts for *_count)
 };
+// The tiers both sides report whose values differ, biggest move first.
 std::vector<TierMove> DiffTiers(const std::string& point, const std::map<std::string, double>& base,
                                 const std::map<std::string, double>& head);
 

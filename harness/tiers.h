@@ -26,9 +26,9 @@ inline std::string TiersJsonField() {
   snprintf(buf, sizeof(buf),
            ",\"tiers\":{\"live_superslabs\":%" PRIu64 ",\"cached_superslabs\":%" PRIu64
            ",\"slabs_in_use\":%" PRIu64 ",\"live_chunks\":%" PRIu64 ",\"chunk_cache_bytes\":%" PRIu64
-           ",\"os_bytes_mapped\":%" PRIu64 "}",
+           ",\"os_bytes_mapped\":%" PRIu64 ",\"pool_kept_bytes\":%" PRIu64 "}",
            i.live_superslabs, i.cached_superslabs, i.slabs_in_use, i.live_chunks, i.chunk_cache_bytes,
-           i.os_bytes_mapped);
+           i.os_bytes_mapped, i.pool_kept_bytes);
   return buf;
 }
 
