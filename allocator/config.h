@@ -110,6 +110,14 @@
 #define HAKMEM_MID_FAST_PATH 1  // the release default since x5_arena_mid (2026-12-02)
 #endif
 
+// HAKMEM_POOL_KEEP (8|16): under HAKMEM_MID_FAST_PATH, how many free pool slabs keep their pages,
+//   and how long a run of pool slab releases with no slab taken gives them back (superslab.h).
+//   16 = beyond the seeds (x6_keep16): fewer page faults when threads take slabs other threads
+//   emptied, a few MiB more resident after a program's last free.
+#ifndef HAKMEM_POOL_KEEP
+#define HAKMEM_POOL_KEEP 8
+#endif
+
 // HAKMEM_LARGE_CACHE (0|1): 1 = beyond the seeds (issue 14, state x3_large): freed Large chunks
 //   stay mapped in a bounded cache and are reused, resized with mremap; realloc of a Mid/Large
 //   chunk resizes it with mremap instead of malloc+copy+free. The policy (caps, decay, fitting):
@@ -203,6 +211,9 @@
 #endif
 #if HAKMEM_MID_FAST_PATH != 0 && HAKMEM_MID_FAST_PATH != 1
 #error "HAKMEM_MID_FAST_PATH must be 0 or 1"
+#endif
+#if HAKMEM_POOL_KEEP != 8 && HAKMEM_POOL_KEEP != 16
+#error "HAKMEM_POOL_KEEP must be 8 or 16"
 #endif
 #if HAKMEM_STATS != 0 && HAKMEM_STATS != 1
 #error "HAKMEM_STATS must be 0 or 1"

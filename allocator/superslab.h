@@ -92,13 +92,14 @@ bool SlabIsBlockStart(const SlabMeta* s, uintptr_t p);
 
 // mid_fast_path=on: at most this many free pool slabs keep their pages (the next slab a class
 // takes is likely one of them: no page faults); a slab released beyond it is discarded.
-inline constexpr int kPoolKeptMax = 8;
+// pool_keep=16 (x6_keep16) keeps 16 and waits for a run of 16 (config.h).
+inline constexpr int kPoolKeptMax = HAKMEM_POOL_KEEP;
 // Kept pages serve a churn (slabs released and taken again). A run of this many pool slab
 // releases with no pool slab taken between them means the program is shrinking: every kept
 // slab's pages go back, and so do those of each further release in the run. Without it the last
 // 8 slabs a program released stayed resident after it freed everything (mem_thread_churn
 // x3_spill -> x3_spill_mid: RSS after free +2 MiB, the gate's one failing point).
-inline constexpr int kPoolShrinkRun = 8;
+inline constexpr int kPoolShrinkRun = HAKMEM_POOL_KEEP;
 
 // A fresh slab for class `cls`, owned by `owner`; nullptr with errno ENOMEM.
 SlabMeta* SlabAcquire(int cls, uint32_t owner);

@@ -193,6 +193,14 @@
 #else
 #error "HAKMEM_CHUNK_ARENA has a value variants.bzl does not list"
 #endif
+// pool_keep
+#if HAKMEM_POOL_KEEP == 8
+#define HAK_VS_POOL_KEEP "pool_keep=8"
+#elif HAKMEM_POOL_KEEP == 16
+#define HAK_VS_POOL_KEEP "pool_keep=16"
+#else
+#error "HAKMEM_POOL_KEEP has a value variants.bzl does not list"
+#endif
 
 namespace hak {
 inline constexpr const char kVariantString[] =
@@ -211,7 +219,8 @@ inline constexpr const char kVariantString[] =
     HAK_VS_MID_FAST_PATH ","
     HAK_VS_HIT_COUNTERS ","
     HAK_VS_LARGE_CACHE ","
-    HAK_VS_CHUNK_ARENA;
+    HAK_VS_CHUNK_ARENA ","
+    HAK_VS_POOL_KEEP;
 }  // namespace hak
 
 #endif  // HAKMEM_ALLOCATOR_VARIANT_STRING_H_

@@ -104,6 +104,12 @@ SWITCHES = {
         "macro": "HAKMEM_CHUNK_ARENA",
         "macro_values": {"off": "0", "on": "1"},
     },
+    "pool_keep": {
+        "doc": "16 (beyond the seeds, x6_keep16; not the release default: the gate fails it on RSS after free): under mid_fast_path=on, up to 16 free pool slabs keep their pages (4 MiB) and a run of 16 pool slab releases with no slab taken gives them back; 8: 8 and a run of 8 (superslab.h). A thread that takes a slab another thread emptied then reuses resident pages instead of faulting them: mem_thread_churn faulted 45K pages against mimalloc's 4.6K",
+        "values": ["8", "16"],
+        "macro": "HAKMEM_POOL_KEEP",
+        "macro_values": {"8": "8", "16": "16"},
+    },
 }
 
 # Which allocator the harness links: hakmem (this tree, with the switches above) or a peer.
@@ -267,6 +273,16 @@ VARIANTS = [
         "switches": {},
         "branch": "beyond",
         "notes": "beyond the seeds: the fifth cumulative step after E3: x5_arena with x2_mid's switch (mid_fast_path=on), as x4_map_mid was on x4_map. What x4_map_mid failed on is mended in code every state shares or that only this switch reaches: a Mid/Large malloc the fast path has sorted above the pool tier and a free whose map byte is the chunk tag enter the chunk tier directly and by tail call (size_sweep 64 KiB: 2.0 instructions/op fewer than x5_arena, which was 2.5 more), and an empty pool list first takes a cached block of one of the next two classes before it carves fresh slots or takes a slab (medium_mixed ws 128 peak RSS 7.46 -> 6.72 MiB, against x5_arena's 5.92: the 24 classes' own high-water marks). Gate --base-config x5_arena --head-config x5_arena_mid (full grid, 2026-12-02): 27 improvements (medium_mixed x1.26-1.76, size_sweep 1-52 KiB x1.26-1.50, mem_liveset x1.10), one memory point, mem_thread_churn RSS after free 13.8 -> 15.4 MiB (15 readings), which a rerun passed and 20 interleaved runs put at 15.09 vs 15.37 MiB (ranges 12.2-17.8 and 13.6-17.4). With 256 KiB pool caches the PR gate against the shipped x5_arena failed medium_mixed ws 2048 RSS after free 15.0 -> 16.5 MiB (reproduced); with 192 KiB (kPoolCacheBytes) it reads 15.03 against 14.93 and both grids pass.",
+    },
+    {
+        "name": "x6_keep16",
+        "commit": "lab",
+        "date": "2026-12-02",
+        "title": "x5_arena_mid + 16 free pool slabs keep their pages (pool_keep=16)",
+        "switches": {"pool_keep": "16"},
+        "branch": "beyond",
+        "history": False,
+        "notes": "beyond the seeds, off the chain: the gate trades it away. mem_thread_churn (200 short threads; the main thread frees what they hand it) faulted 45K pages against mimalloc's 4.6K: the pool slabs main empties were discarded (a run of 8 releases with no take, or past 8 kept) and the next threads faulted them again. 16 kept and a run of 16, gate --base-config x5_arena_mid --head-config x6_keep16 (full grid, 2026-12-02): mem_thread_churn x2.15 (11.2 -> 24.1M ops/s), mem_prodcons_long x1.23 (inconclusive, p 0.09; x1.27 in an earlier run), and two memory regressions: RSS after free 14.5 -> 17.9 MiB on mem_thread_churn (tier pool_kept_bytes 0 -> 3.4 MiB) and 8.8 -> 11.0 on medium_mixed ws 512 (pool_kept_bytes 0 -> 2.2 MiB: it ends with its kept slabs resident). So the release default stays x5_arena_mid. mimalloc and tcmalloc hold 20 and 35 MiB after that free.",
     },
     {
         "name": "f7_broken",
