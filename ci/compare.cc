@@ -344,6 +344,14 @@ Comparison Compare(const lab::Result& base, const std::string& base_variant, con
       if (f.budget && f.head > *f.budget) {
         f.verdict = Verdict::kRegression;
         f.why = fmt::format("over the budget of {:.0f}", *f.budget);
+        // A config judged by the top-level budget while others have their own (a new state
+        // without an entry) says so: the budget may be another state's, not a slower path.
+        auto own = config.config_budgets.find(config.budget_config);
+        if (!config.config_budgets.empty() && !config.budget_config.empty() &&
+            (own == config.config_budgets.end() || !own->second.count(metric))) {
+          f.why += fmt::format(" (the top-level one: {} has no entry under \"configs\" in fastpath_budgets.json)",
+                               config.budget_config);
+        }
       } else if (f.base && f.head > *f.base * (1 + config.instr_threshold)) {
         f.verdict = Verdict::kRegression;
         f.why = fmt::format("grew from {:.1f}", *f.base);

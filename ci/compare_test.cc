@@ -163,7 +163,25 @@ TEST(GateFixtures, FastPathOverBudgetFails) {
       found = true;
       EXPECT_EQ(f.verdict, Verdict::kRegression);
       EXPECT_NE(f.why.find("budget of 31"), std::string::npos);
+      EXPECT_EQ(f.why.find("no entry"), std::string::npos) << "no per-config budgets: nothing to name";
     }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(GateFixtures, AConfigWithoutItsOwnBudgetIsNamed) {
+  // A new state judged by the top-level budget (31) while the states like it have their own
+  // (48): the verdict says which budget it met, not just that it failed.
+  Config c = Defaults();
+  c.config_budgets["x5_arena_mid"] = {{"malloc_hit", 20}, {"free_hit", 48}};
+  c.budget_config = "e3";
+  const Comparison cmp = Compare(Fixture("fastpath_over_budget.base"), "e3", Fixture("fastpath_over_budget.head"), "e3", c);
+  bool found = false;
+  for (const auto& f : cmp.fastpath) {
+    if (f.metric != "free_hit") continue;
+    found = true;
+    EXPECT_EQ(f.verdict, Verdict::kRegression);
+    EXPECT_NE(f.why.find("e3 has no entry under \"configs\""), std::string::npos) << f.why;
   }
   EXPECT_TRUE(found);
 }
