@@ -188,12 +188,12 @@ HAK_FAST_PATH void FreeSlowWith(void* p, uint8_t map) {
 }
 }  // namespace
 
-void FreeSlow(void* p) {
+void FreeSlow(void* p) noexcept {
   if (p == nullptr) return;
   FreeSlowWith(p, OwnershipGetRacy(reinterpret_cast<uintptr_t>(p)));
 }
 
-void FreeSlowMapped(void* p, uint8_t map) {
+void FreeSlowMapped(void* p, uint8_t map) noexcept {
   if (p == nullptr) return;
   FreeSlowWith(p, map);
 }
@@ -254,7 +254,7 @@ void* MallocSlowRoute(size_t n) {
 }
 }  // namespace
 
-void* MallocSlow(size_t n) {
+void* MallocSlow(size_t n) noexcept {
   HAK_STAT(malloc_slow);
   void* p = MallocSlowRoute(n);
   if (HAK_UNLIKELY(p == nullptr)) {
@@ -275,7 +275,7 @@ void* MallocChunkSlow(size_t n) noexcept {
 
 // fast_path_checks=on: the popped block's header was not its class's (a corrupt list). The block
 // is dropped (not handed out, not listed again) and the request served by the slow path.
-void* MallocFastCheckFailed(void* p, size_t n) {
+void* MallocFastCheckFailed(void* p, size_t n) noexcept {
   g_fast_check_failures.fetch_add(1, std::memory_order_relaxed);
   ReportMisuse("fast-path check: corrupt block on the free list", p);
   return MallocSlow(n);
@@ -283,7 +283,7 @@ void* MallocFastCheckFailed(void* p, size_t n) {
 
 // fast_path_checks=on: a free the check refused (header/slab mismatch, or already the list's
 // head): counted in invalid_frees, never listed.
-void FreeFastCheckFailed(void* p) {
+void FreeFastCheckFailed(void* p) noexcept {
   g_fast_check_failures.fetch_add(1, std::memory_order_relaxed);
   g_invalid_frees.fetch_add(1, std::memory_order_relaxed);
   ReportMisuse("fast-path check: refused free", p);

@@ -23,13 +23,13 @@
 
 namespace hak {
 
-HAK_SLOW_PATH void* MallocSlow(size_t n);
+HAK_SLOW_PATH void* MallocSlow(size_t n) noexcept;
 // A Mid/Large chunk for n, without MallocSlow's tier tests: a request the fast path has found
 // above the pool tier (mid_fast_path=on), or a growing pool block hak_realloc moves to a chunk.
 HAK_TIER_PATH void* MallocChunkSlow(size_t n) noexcept;
-HAK_SLOW_PATH void FreeSlow(void* p);
+HAK_SLOW_PATH void FreeSlow(void* p) noexcept;
 // The same, given p's ownership map byte (fast_ownership_check=map_only has loaded it already).
-HAK_SLOW_PATH void FreeSlowMapped(void* p, uint8_t map);
+HAK_SLOW_PATH void FreeSlowMapped(void* p, uint8_t map) noexcept;
 // The same for a pointer whose map byte is kChunkTag (so not NULL): the chunk's checks and free.
 HAK_TIER_PATH void FreeSlowChunk(void* p) noexcept;
 
@@ -48,8 +48,8 @@ HAK_SLOW_PATH bool DebugIsDoubleFree(void* p, int c);
 // fast_path_checks=on only: a failed check on a fast path (counted in hak_get_info's
 // invalid_frees for a free; a malloc drops the popped block and takes the slow path).
 extern std::atomic<uint64_t> g_fast_check_failures;
-HAK_SLOW_PATH void* MallocFastCheckFailed(void* p, size_t n);
-HAK_SLOW_PATH void FreeFastCheckFailed(void* p);
+HAK_SLOW_PATH void* MallocFastCheckFailed(void* p, size_t n) noexcept;
+HAK_SLOW_PATH void FreeFastCheckFailed(void* p) noexcept;
 // fast_path_checks=on: the byte before p is class c's header (C7 of Phase 7 has none: skipped).
 HAK_FAST_PATH bool FastCheckHeader(const void* p, int c) {
   if constexpr (!kC7Header) {
@@ -211,12 +211,14 @@ HAK_FAST_PATH void FreeFastHeader(void* p) {
     }
     h = reinterpret_cast<const uint8_t*>(p)[-1];
   }
-  if (HAK_UNLIKELY(!IsTinyHeader(h))) {
+  // IsTinyHeader(h) as one subtract and compare, which leaves the class in the register.
+  const uint32_t tiny_c = uint8_t(h - kTinyTag);
+  if (HAK_UNLIKELY(tiny_c >= uint32_t(kNumTinyClasses))) {
     if constexpr (kMidFastPath) return FreePoolFast(p, h);
     if constexpr (kFreeClassFromMap) return FreeNotSlabMapped(p, h);
     return FreeSlow(p);
   }
-  const int c = h & 0x07;
+  const uint32_t c = tiny_c;  // unsigned: indexes with no sign extension
   if constexpr (kFreeClassFromMap) {
     if (HAK_UNLIKELY(!TinyIsBlockStart(a, c))) return FreeSlowMapped(p, h);  // h is the map byte
   } else if constexpr (kFastOwnershipCheck) {

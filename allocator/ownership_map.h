@@ -27,6 +27,11 @@ inline constexpr size_t kMapLeafSize = size_t{1} << (32 - kGranuleShift);
 
 extern std::atomic<uint8_t*> g_ownership_root[size_t{1} << kMapRootBits];
 
+// A granule's index in its leaf: bits kGranuleShift..31 of the address, so a 32-bit shift of
+// the low word (one instruction fewer on the free fast path than a 64-bit shift and a mask).
+static_assert(kMapLeafSize == (size_t{1} << (32 - kGranuleShift)), "a leaf spans 4 GiB");
+HAK_FAST_PATH uint32_t MapLeafIndex(uintptr_t addr) { return uint32_t(addr) >> kGranuleShift; }
+
 // Fast path: two dependent loads. For an address the caller holds as a live block of ours: the
 // byte of a granule with a live block in it is not rewritten while the block lives, so the plain
 // read cannot race with OwnershipSet unless the pointer was never live (a misuse, which the
@@ -36,7 +41,7 @@ HAK_FAST_PATH uint8_t OwnershipGet(uintptr_t addr) {
   if (HAK_UNLIKELY(hi >= (uintptr_t{1} << kMapRootBits))) return 0;
   const uint8_t* leaf = g_ownership_root[hi].load(std::memory_order_acquire);
   if (leaf == nullptr) return 0;
-  return leaf[(addr >> kGranuleShift) & (kMapLeafSize - 1)];
+  return leaf[MapLeafIndex(addr)];
 }
 
 // The same answer for an address that may lie in memory changing hands right now (the granule
@@ -49,7 +54,7 @@ inline uint8_t OwnershipGetRacy(uintptr_t addr) {
   if (HAK_UNLIKELY(hi >= (uintptr_t{1} << kMapRootBits))) return 0;
   const uint8_t* leaf = g_ownership_root[hi].load(std::memory_order_acquire);
   if (leaf == nullptr) return 0;
-  return __atomic_load_n(&leaf[(addr >> kGranuleShift) & (kMapLeafSize - 1)], __ATOMIC_ACQUIRE);
+  return __atomic_load_n(&leaf[MapLeafIndex(addr)], __ATOMIC_ACQUIRE);
 }
 
 // Marks [addr, addr+size) (granule aligned) with `value`. False if a leaf cannot be mapped.

@@ -320,7 +320,7 @@ void FlushClass(ThreadCache& tc, int cls) {
 }
 }  // namespace
 
-void* CacheRefillPop(int cls) {
+void* CacheRefillPop(int cls) noexcept {
   ThreadCache& tc = t_cache;
   if (HAK_UNLIKELY(tc.state == kCacheUninit)) ThreadInit(tc);
   // Another path (pool, memalign) may have filled the list meanwhile.
@@ -373,7 +373,7 @@ void* CacheRefillPop(int cls) {
   return head;
 }
 
-void CachePushSlow(void* p, int cls) {
+void CachePushSlow(void* p, int cls) noexcept {
   ThreadCache& tc = t_cache;
   if (tc.state == kCacheUninit) ThreadInit(tc);
   if (HAK_UNLIKELY(tc.state == kCacheDead)) {  // thread is exiting: straight home
@@ -384,7 +384,7 @@ void CachePushSlow(void* p, int cls) {
   CachePush(tc, cls, p, p, 1, kClasses[cls].header);
 }
 
-void CacheFreeRemote(void* p, int c) {
+void CacheFreeRemote(void* p, int c) noexcept {
   ThreadCache& tc = t_cache;
   if (HAK_UNLIKELY(tc.state != kCacheLive)) {
     if (tc.state == kCacheUninit) ThreadInit(tc);

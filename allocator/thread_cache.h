@@ -60,18 +60,18 @@ HAK_FAST_PATH void* CachePop(ThreadCache& tc, int c) {
   return p;
 }
 // The list's push: a chain of n linked blocks first..last of class c (header byte h) goes on top.
-HAK_FAST_PATH void CachePush(ThreadCache& tc, int c, void* first, void* last, uint32_t n, uint8_t h) {
+HAK_FAST_PATH void CachePush(ThreadCache& tc, uint32_t c, void* first, void* last, uint32_t n, uint8_t h) {
   LinkSet(last, tc.head[c], h);
   tc.head[c] = first;
   tc.count[c] += n;
 }
 
 // Slow paths.
-HAK_SLOW_PATH void* CacheRefillPop(int cls);       // head[cls] was empty
-HAK_SLOW_PATH void CachePushSlow(void* p, int cls);  // list full, or cache not initialised
+HAK_SLOW_PATH void* CacheRefillPop(int cls) noexcept;       // head[cls] was empty
+HAK_SLOW_PATH void CachePushSlow(void* p, int cls) noexcept;  // list full, or cache not initialised
 // remote_free=owner: tiny block start p of class c whose slab's home is not this thread's slot:
 // into the outbox for that home (or this thread's list when there is no live home).
-HAK_SLOW_PATH void CacheFreeRemote(void* p, int c);
+HAK_SLOW_PATH void CacheFreeRemote(void* p, int c) noexcept;
 
 // A freed block start p of class c (header byte h) on the calling thread's list: the fast push,
 // or the slow path when the list is at capacity (or the cache is not live: cap is 0 then).
@@ -79,12 +79,12 @@ HAK_SLOW_PATH void CacheFreeRemote(void* p, int c);
 // tiny slab). remote_free=owner: one load of the slab's home and a compare with this thread's
 // slot; a block homed elsewhere takes the remote path. (Also before init and after exit, when
 // home_slot is 0: the remote path sorts those out.)
-HAK_FAST_PATH void CacheFree(void* p, int c, uint8_t h) {
+HAK_FAST_PATH void CacheFree(void* p, uint32_t c, uint8_t h) {
   ThreadCache& tc = t_cache;
   if constexpr (kRemoteFreeOwner) {
-    if (HAK_UNLIKELY(TinySlabHome(reinterpret_cast<uintptr_t>(p)) != tc.home_slot)) return CacheFreeRemote(p, c);
+    if (HAK_UNLIKELY(TinySlabHome(reinterpret_cast<uintptr_t>(p)) != tc.home_slot)) return CacheFreeRemote(p, int(c));
   }
-  if (HAK_UNLIKELY(tc.count[c] >= tc.cap[c])) return CachePushSlow(p, c);
+  if (HAK_UNLIKELY(tc.count[c] >= tc.cap[c])) return CachePushSlow(p, int(c));
   CachePush(tc, c, p, p, 1, h);
 }
 // Returns every cached block of the calling thread to its slab and leaves its slabs
