@@ -16,7 +16,7 @@ run() {  # base head expected-exit pattern
     echo "FAIL $1 -> $2: exit $code (want $3, '$4')"; echo "$out" | tail -15; fail=$((fail+1))
   fi
 }
-run e3 e2 1 "over the budget of 31"
+run e3 e2 1 "over the budget of 25"
 run e2 e3 0 "improvement"
 run e3 e3 0 "PASS"
 # The shipped build against itself on the memory and cross-thread workloads: RSS is judged
