@@ -69,6 +69,11 @@ uint32_t StartCap(int c) {
 // class's size, already resident) is handed out instead; its free goes to its own class by the
 // map byte, as any free does. With 24 classes each class's own high-water mark of live blocks was
 // resident (medium_mixed ws 128: 4.0 MiB of heap against 2.5 MiB with the seeds' 7 classes).
+// Known cost (2026-12-03, issue 14): a borrowed block's free refills the bigger class, never this
+// one, so a malloc/free loop of one size stays on this slow path while the next classes hold
+// blocks (size 2048 after 3 KiB loops: 172 instructions a pair instead of 71, 14 ns instead of
+// 3.4). Capping borrows between refills mends the loop, but the gate failed every cap tried on
+// medium_mixed ws 512 RSS after free (8.8 -> 11.2 MiB): the borrowing is what saves that memory.
 inline constexpr int kPoolBorrowUp = 2;
 void* PoolBorrow(ThreadCache& tc, int cls) {
   const SlabMeta* s = tc.current[cls];
