@@ -29,7 +29,6 @@ inline constexpr uint8_t kPoolTag = kMidFastPath ? 0x40 : 0xB0;
 inline constexpr uint8_t kChunkTag = 0xC0;  // last byte of the 16-byte AllocHeader (Mid/Large)
 inline constexpr uint8_t kAlignTag = 0xD0;  // last byte of the AlignHeader of an aligned interior pointer
 inline constexpr uint8_t kTagMask = 0xF0;
-inline constexpr uint8_t kTinyTagMask = 0xF8;  // a valid tiny byte is exactly 0xA0..0xA7
 
 // ---- Classes: 0..7 tiny, then the pool (8..14; mid_fast_path=on 8..31), one table for both tiers ----
 inline constexpr int kNumTinyClasses = 8;
@@ -153,10 +152,14 @@ HAK_FAST_PATH int PoolClassOf(size_t n) {
 // path needs only the first compare, and the slow path branches on each bound in turn.)
 
 // Header byte <-> class.
-constexpr bool IsTinyHeader(uint8_t h) { return (h & kTinyTagMask) == kTinyTag; }
+// A valid tiny byte is exactly kTinyTag + class: h - kTinyTag is the class when it is below
+// kNumTinyClasses (one subtract and compare, which leaves the class in a register for the free
+// fast path), and any other byte lands at or above it.
+constexpr uint8_t TinyHeaderIndex(uint8_t h) { return uint8_t(h - kTinyTag); }
+constexpr bool IsTinyHeader(uint8_t h) { return TinyHeaderIndex(h) < kNumTinyClasses; }
 constexpr bool IsPoolHeader(uint8_t h) { return uint8_t(h - kPoolTag) < kNumPoolClasses; }
 constexpr int ClassOfHeader(uint8_t h) {  // -1 when h is neither a tiny nor a pool header
-  return IsTinyHeader(h) ? (h & 0x07) : IsPoolHeader(h) ? kFirstPoolClass + uint8_t(h - kPoolTag) : -1;
+  return IsTinyHeader(h) ? int(TinyHeaderIndex(h)) : IsPoolHeader(h) ? kFirstPoolClass + uint8_t(h - kPoolTag) : -1;
 }
 // No pool header byte is a tiny one, a chunk/align tag or the map's "ours, free" byte (0x01).
 constexpr bool PoolHeadersAreDistinct() {

@@ -45,14 +45,15 @@ HAK_FAST_PATH int TinyClassOf(size_t n) { return kTinyClassTable.by_eighth[n >> 
 // Is `a`, an address in a tiny slab of class c (slabs are 64 KiB aligned), a block start? Tiny
 // strides are powers of two, so this is a mask test. The free fast paths use it to refuse
 // interior pointers; SlabIsBlockStart is the general (pool too) and bounded slow-path form.
-// The masks (stride - 1) are one table: one load in the test, where computing (8 << c) - 1
-// took four more instructions per free (a shift by cl needs c moved to ecx and a copy of it).
+// The masks (kClasses' stride - 1) are one table: one load in the test, where computing
+// (8 << c) - 1 took four more instructions per free (a shift by cl needs c moved to ecx and a
+// copy of it).
 struct TinyStrideMasks {
   uint32_t of[kNumTinyClasses];
 };
 constexpr TinyStrideMasks MakeTinyStrideMasks() {
   TinyStrideMasks m{};
-  for (int c = 0; c < kNumTinyClasses; ++c) m.of[c] = (8u << c) - 1;
+  for (int c = 0; c < kNumTinyClasses; ++c) m.of[c] = uint32_t(kClasses[c].stride - 1);
   return m;
 }
 inline constexpr TinyStrideMasks kTinyStrideMasks = MakeTinyStrideMasks();
