@@ -22,8 +22,9 @@
 //  - Purge: after a free the dirty bytes never stay above ArenaDirtyCap(in use) less the bytes of
 //    arena chunks the caller holds cached (its exact-size front: those pages are free and resident
 //    too, and not in use). The cap is 4x what is in use while that is under 1 MiB, then the square
-//    (64 MiB x (in use / 4 MiB)^2), 64 MiB (x4_map kept up to 32 MiB in the Mid cache and 64
-//    MiB in the Large cache) from 4 MiB in use on, and as much as is in use from 64 MiB on. So a
+//    (64 MiB x (in use / 4 MiB)^2) up to 128 MiB, which it reaches at 5.66 MiB in use (x4_map
+//    kept up to 32 MiB in the Mid cache and 64 MiB in the Large cache; the cap was 64 MiB from 4
+//    MiB in use until 2026-12-03, see below), and as much as is in use from 128 MiB on. So a
 //    program that holds little gets the pages back at that free (mem_realloc_grow 16 MiB: 73 KiB
 //    stay in use, libstdc++'s emergency pool), one that holds a few MiB keeps a churn's worth, and
 //    one that holds hundreds keeps at most as much free as it holds. Over the cap, the highest
@@ -49,7 +50,14 @@
 //    of the bytes in use: 83K/0.33 s and 159K/0.62 s, twice them: 47K/0.26 s and 159K/0.60 s;
 //    peak RSS the same in all (191 and 638 MB; tcmalloc 196 and 642, mimalloc 204 and 664). At
 //    ws 32 (the gate's point) neither changes anything: its 44K extra faults come from dips of
-//    the live count below 32 MiB, which only a time or ops decay would ride out.
+//    the live count below 32 MiB, which only a time or ops decay would ride out. A flat 128 MiB
+//    (2026-12-03, 8192 cycles, 3 interleaved runs each, `/usr/bin/time`): ws 32 faults 43.5K ->
+//    25.9K and 80-89K -> 131-144K ops/s (mimalloc 125-152K, tcmalloc 106-122K), ws 64 56.5K ->
+//    46.4K, ws 256 162K both; peak RSS unchanged at every ws (105, 187, 651 MB): the pages kept
+//    are the ones the next high of the live count takes again. mem_large_churn, mem_liveset and
+//    mem_realloc_grow (1 and 16 MiB): peak and after-free RSS and faults unchanged (they hold
+//    under 4 MiB or never have 64 MiB free). The cost: a program holding 6..128 MiB may keep up
+//    to 128 MiB of freed pages resident, not 64.
 //    Earlier, against x4_map (bench_mem and callgrind, one at a time): a flat 32 MiB cap kept
 //    16 MiB after the last free of mem_realloc_grow 16 MiB (x4_map: 3.1 MiB); a cap of the
 //    live bytes (1x) or 2x left mem_large_churn at 6-12K ops/s (4x: 27-37K); a rule split by
@@ -74,20 +82,25 @@ inline constexpr size_t kArenaBytes = size_t{256} << 20;
 inline constexpr size_t kArenaGranules = kArenaBytes / kGranule;
 inline constexpr int kMaxArenas = 64;
 inline constexpr size_t kArenaChunkMax = size_t{32} << 20;
-inline constexpr size_t kArenaDirtyMax = size_t{64} << 20;
+inline constexpr size_t kArenaDirtyMax = size_t{128} << 20;
 inline constexpr size_t kArenaDirtyPerLive = 4;
-inline constexpr size_t kArenaDirtyFullAt = size_t{4} << 20;  // in use from which the cap is kArenaDirtyMax
+inline constexpr size_t kArenaDirtySquareUnit = size_t{256} << 10;  // the square: in_use^2 / this (4 MiB -> 64 MiB)
+inline constexpr size_t kArenaDirtyFullAt = size_t{6} << 20;  // in use from which the cap is kArenaDirtyMax
 inline constexpr int kArenaPurgeMax = 8;  // runs handed back per call (the rest at later calls)
 
 // The purge rule's cap for `in_use` bytes of arena chunks in use: max(kArenaDirtyPerLive x
-// in_use, kArenaDirtyMax x (in_use / kArenaDirtyFullAt)^2) up to kArenaDirtyMax, which holds
-// from kArenaDirtyFullAt in use; from kArenaDirtyMax in use on, in_use itself.
+// in_use, in_use^2 / kArenaDirtySquareUnit) up to kArenaDirtyMax, which holds from
+// kArenaDirtyFullAt in use (the square reaches it at 5.66 MiB); from kArenaDirtyMax in use on,
+// in_use itself.
 constexpr size_t ArenaDirtyCap(size_t in_use) {
-  constexpr size_t kSquareUnit = kArenaDirtyFullAt * kArenaDirtyFullAt / kArenaDirtyMax;
-  static_assert(kSquareUnit > 0 && kArenaDirtyFullAt < (size_t{1} << 32), "in_use squared fits");
+  static_assert(kArenaDirtyFullAt < (size_t{1} << 32), "in_use squared fits");
+  static_assert(kArenaDirtyFullAt * kArenaDirtyFullAt / kArenaDirtySquareUnit >= kArenaDirtyMax &&
+                    kArenaDirtyPerLive * kArenaDirtyFullAt < kArenaDirtyMax,
+                "the square reaches kArenaDirtyMax by kArenaDirtyFullAt; 4x in use stays under it (ArenaFrontRoom)");
   if (in_use >= kArenaDirtyFullAt) return in_use > kArenaDirtyMax ? in_use : kArenaDirtyMax;
-  const size_t square = in_use * in_use / kSquareUnit, linear = kArenaDirtyPerLive * in_use;
-  return square > linear ? square : linear;
+  const size_t square = in_use * in_use / kArenaDirtySquareUnit, linear = kArenaDirtyPerLive * in_use;
+  const size_t cap = square > linear ? square : linear;
+  return cap < kArenaDirtyMax ? cap : kArenaDirtyMax;
 }
 
 struct ArenaPurge {

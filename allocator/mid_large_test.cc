@@ -484,7 +484,7 @@ TEST(ArenaChunks, AFreeOverTheCapPurgesMoreThanOneBatchOfRuns) {
   ASSERT_NE(last, nullptr);
   Fill(last, 8 * kMiB, 1);
   // The small ones go to the Mid cache: still taken in the arena, so the big ones' runs stay
-  // apart, but not in use. While `last` is in use the cap is 64 MiB (less the Mid cache).
+  // apart, but not in use. While `last` is in use the cap is 128 MiB (less the Mid cache).
   for (void* p : small) hak_free(p);
   for (void* p : big) hak_free(p);
   ASSERT_GT(ChunkGetCounters().arena_dirty_bytes, uint64_t(hak::kArenaPurgeMax) * 5 * kMiB / 2)
@@ -508,7 +508,7 @@ TEST(ArenaChunks, MidFreesIntoTheFrontStillGiveTheArenaPagesBack) {
     ASSERT_NE(large.back(), nullptr);
     Fill(large.back(), 3 * kMiB, uint8_t(i));
   }
-  for (void* p : large) hak_free(p);  // 12 MiB in use: the cap is 64 MiB, 48 MiB dirty stay
+  for (void* p : large) hak_free(p);  // 12 MiB in use: the cap is 128 MiB, 48 MiB dirty stay
   ASSERT_GT(ChunkGetCounters().arena_dirty_bytes, 40 * kMiB);
   for (void* p : mid) hak_free(p);  // nothing in use after these
   ExpectArenaDirtyUnderTheCap();

@@ -99,7 +99,7 @@ SWITCHES = {
         "macro_values": {"off": "0", "on": "1"},
     },
     "chunk_arena": {
-        "doc": "on (beyond the seeds, x5_arena; the release default since 2026-12-01): Mid and Large chunks up to 32 MiB carved first-fit from 256 MiB arenas by a bitmap of 64 KiB granules, so freed pages are reused by a chunk of any size and realloc grows into the free granules after it; free resident pages at most min(64 MiB, 4x the chunk bytes in use), resident runs taken first, the highest given back with madvise; HAKMEM's exact-size Mid lists stay in front (the Mid hit path) and go back to the arena when a chunk they cannot serve needs room (allocator/chunk_arena.h); off: every chunk its own mapping, cached by exact size (HAKMEM's Mid cache) and by large_cache",
+        "doc": "on (beyond the seeds, x5_arena; the release default since 2026-12-01): Mid and Large chunks up to 32 MiB carved first-fit from 256 MiB arenas by a bitmap of 64 KiB granules, so freed pages are reused by a chunk of any size and realloc grows into the free granules after it; free resident pages under a cap of the chunk bytes in use (4x, then the square, 128 MiB from 5.66 MiB in use, as much as is in use from 128 MiB on), resident runs taken first, the highest given back with madvise; HAKMEM's exact-size Mid lists stay in front (the Mid hit path) and go back to the arena when a chunk they cannot serve needs room (allocator/chunk_arena.h); off: every chunk its own mapping, cached by exact size (HAKMEM's Mid cache) and by large_cache",
         "values": ["on", "off"],
         "macro": "HAKMEM_CHUNK_ARENA",
         "macro_values": {"off": "0", "on": "1"},
