@@ -265,6 +265,17 @@ void* MallocSlow(size_t n) noexcept {
   return p;
 }
 
+void* MallocPoolSlow(int c) noexcept {
+  HAK_STAT(malloc_slow);
+  void* p = CachePoolRefillPop(c);
+  if (HAK_UNLIKELY(p == nullptr)) {
+    errno = ENOMEM;
+  } else if constexpr (kDebug) {
+    DebugMarkAllocated(p, c);
+  }
+  return p;
+}
+
 void* MallocChunkSlow(size_t n) noexcept {
   HAK_STAT(malloc_slow);
   bool fresh;

@@ -27,6 +27,9 @@ HAK_SLOW_PATH void* MallocSlow(size_t n) noexcept;
 // A Mid/Large chunk for n, without MallocSlow's tier tests: a request the fast path has found
 // above the pool tier (mid_fast_path=on), or a growing pool block hak_realloc moves to a chunk.
 HAK_TIER_PATH void* MallocChunkSlow(size_t n) noexcept;
+// mid_fast_path=on: the fast path found pool class c's list empty (a borrow from the next
+// classes, else a refill: CachePoolRefillPop), without MallocSlow's tier tests and second pop.
+HAK_SLOW_PATH void* MallocPoolSlow(int c) noexcept;
 HAK_SLOW_PATH void FreeSlow(void* p) noexcept;
 // The same, given p's ownership map byte (fast_ownership_check=map_only has loaded it already).
 HAK_SLOW_PATH void FreeSlowMapped(void* p, uint8_t map) noexcept;
@@ -107,6 +110,7 @@ HAK_FAST_PATH void* MallocFast(size_t n) {
         if constexpr (kDebug) DebugMarkAllocated(p, c);
         return p;
       }
+      return MallocPoolSlow(c);
     } else {
       return MallocChunkSlow(n);  // the tiers are sorted: MallocSlow would test them again
     }

@@ -10,6 +10,9 @@
 #include "allocator/registry.h"
 
 namespace hak {
+// Heads are peeked without the lock (SlabAdoptPartial, SlabPartialWaiting), so they are atomics.
+std::atomic<SlabMeta*> g_partial[kNumClasses];
+
 namespace {
 
 constexpr uint32_t kAllSlabsFree = 0xFFFFFFFFu;
@@ -32,8 +35,6 @@ int g_empty_count = 0;
 int g_pool_kept = 0;  // free pool slabs with pages_kept
 int g_pool_release_run = 0;  // pool slab releases since a pool slab was last taken
 uint64_t g_live = 0, g_slabs_in_use = 0;
-// Heads are peeked without the lock (SlabAdoptPartial), so they are atomics.
-std::atomic<SlabMeta*> g_partial[kNumClasses];
 
 void ListRemove(SuperSlab** head, SuperSlab* ss) {
   if (ss->prev) ss->prev->next = ss->next; else *head = ss->next;
@@ -286,7 +287,6 @@ SlabMeta* SlabAcquire(int cls, uint32_t owner) {
   return s;
 }
 
-bool SlabPartialWaiting(int cls) { return g_partial[cls].load(std::memory_order_relaxed) != nullptr; }
 
 SlabMeta* SlabAdoptPartial(int cls, uint32_t owner) {
   if (!SlabPartialWaiting(cls)) return nullptr;

@@ -106,8 +106,9 @@ SlabMeta* SlabAcquire(int cls, uint32_t owner);
 // An unowned slab of class `cls` with free blocks, now owned by `owner`; nullptr if none.
 SlabMeta* SlabAdoptPartial(int cls, uint32_t owner);
 // Racy hint: an unowned slab of class `cls` with free blocks is waiting (SlabAdoptPartial may
-// still find none).
-bool SlabPartialWaiting(int cls);
+// still find none). Inline: PoolBorrow asks it on every borrow.
+extern std::atomic<SlabMeta*> g_partial[kNumClasses];  // per class, under the class lock (superslab.cc)
+inline bool SlabPartialWaiting(int cls) { return g_partial[cls].load(std::memory_order_relaxed) != nullptr; }
 // Owner only: up to `want` blocks as a linked chain (*head .. *tail). Returns the count.
 uint32_t SlabTake(SlabMeta* s, uint32_t want, void** head, void** tail);
 // Owner only: gives the slab up (on exhaustion or thread exit).

@@ -74,8 +74,9 @@ uint32_t StartCap(int c) {
 // blocks (size 2048 after 3 KiB loops: 172 instructions a pair instead of 71, 14 ns instead of
 // 3.4). Capping borrows between refills mends the loop, but the gate failed every cap tried on
 // medium_mixed ws 512 RSS after free (8.8 -> 11.2 MiB): the borrowing is what saves that memory.
+// (Inlined into CachePoolRefillPop, the fast path's miss: a borrow there costs no frame of its own.)
 inline constexpr int kPoolBorrowUp = 2;
-void* PoolBorrow(ThreadCache& tc, int cls) {
+HAK_FAST_PATH void* PoolBorrow(ThreadCache& tc, int cls) {
   const SlabMeta* s = tc.current[cls];
   if (s != nullptr && (s->free != nullptr || s->remote.load(std::memory_order_relaxed) != 0)) return nullptr;
   if (SlabPartialWaiting(cls)) return nullptr;
@@ -376,6 +377,15 @@ void* CacheRefillPop(int cls) noexcept {
   if (got > 1) CachePush(tc, cls, rest, tail, got - 1, kClasses[cls].header);
   if (HAK_UNLIKELY(tc.state == kCacheDead)) FlushClass(tc, cls);
   return head;
+}
+
+void* CachePoolRefillPop(int cls) noexcept {
+  ThreadCache& tc = t_cache;
+  // Live and no outbox to send (CacheRefillPop sends it before anything else).
+  if (HAK_LIKELY(tc.state == kCacheLive) && (!kRemoteHomes || t_outbox.pending == 0)) {
+    if (void* p = PoolBorrow(tc, cls)) return p;
+  }
+  return CacheRefillPop(cls);
 }
 
 void CachePushSlow(void* p, int cls) noexcept {

@@ -68,6 +68,9 @@ HAK_FAST_PATH void CachePush(ThreadCache& tc, uint32_t c, void* first, void* las
 
 // Slow paths.
 HAK_SLOW_PATH void* CacheRefillPop(int cls) noexcept;       // head[cls] was empty
+// mid_fast_path=on, pool class cls's list empty: PoolBorrow first (a short function, so the
+// borrow does not pay CacheRefillPop's frame), else CacheRefillPop.
+HAK_SLOW_PATH void* CachePoolRefillPop(int cls) noexcept;
 HAK_SLOW_PATH void CachePushSlow(void* p, int cls) noexcept;  // list full, or cache not initialised
 // remote_free=owner: tiny block start p of class c whose slab's home is not this thread's slot:
 // into the outbox for that home (or this thread's list when there is no live home).
