@@ -4,9 +4,9 @@
 #include "allocator/mid_large.h"
 
 #include <errno.h>
-#include <pthread.h>
 
 #include "allocator/chunk_arena.h"
+#include "allocator/lock.h"
 #include "allocator/os_pages.h"
 #include "allocator/ownership_map.h"
 
@@ -15,7 +15,7 @@ namespace {
 
 // Mid chunks span 1..33 granules (2 MiB + header rounds up to 33). One LIFO list per size.
 constexpr size_t kMidMaxGranules = (kMidMaxSize + kAllocHeaderSize + kGranule - 1) / kGranule;
-pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+Lock g_lock;  // lock.h: the futex mutex (uncontended: one CAS, one exchange, inline)
 void* g_cache[kMidMaxGranules + 1];
 size_t g_cached_bytes = 0;
 // What the exact-size lists may hold: kMidCacheMaxBytes; chunk_arena=on also the arenas' room
@@ -161,13 +161,13 @@ void* ArenaTake(size_t bytes, bool large, bool* fresh, ArenaPurge* purge) {
   if (g_cached_bytes >= bytes) FlushFrontToArena(purge);
   auto* h = static_cast<AllocHeader*>(ArenaAlloc(bytes, fresh));
   if (h == nullptr && bytes <= kArenaChunkMax && ArenaRoomForAnother()) {
-    pthread_mutex_unlock(&g_lock);
+    g_lock.unlock();
     void* base = ArenaReserve();
-    pthread_mutex_lock(&g_lock);
+    g_lock.lock();
     if (base != nullptr && !ArenaAdopt(base)) {
-      pthread_mutex_unlock(&g_lock);
+      g_lock.unlock();
       ArenaUnreserve(base);
-      pthread_mutex_lock(&g_lock);
+      g_lock.lock();
     }
     h = static_cast<AllocHeader*>(ArenaAlloc(bytes, fresh));
   }
@@ -185,12 +185,12 @@ void* ArenaTake(size_t bytes, bool large, bool* fresh, ArenaPurge* purge) {
 void FinishPurgeSlow(ArenaPurge& purge) {
   while (purge.n != 0) {
     ArenaDiscard(purge);
-    pthread_mutex_lock(&g_lock);
+    g_lock.lock();
     ArenaPurgeDone(purge);
     const bool more = purge.n == kArenaPurgeMax;
     purge.n = 0;
     if (more) ArenaTrim(g_cached_bytes, &purge);
-    pthread_mutex_unlock(&g_lock);
+    g_lock.unlock();
   }
 }
 inline void FinishPurge(ArenaPurge& purge) {
@@ -203,7 +203,7 @@ AllocHeader* LargeCacheTake(size_t bytes) {
   Victims v;
   AllocHeader* chunk = nullptr;
   size_t have = 0;
-  pthread_mutex_lock(&g_lock);
+  g_lock.lock();
   ++g_large_clock;
   LargeEnforce(&v);
   int best = -1;
@@ -222,7 +222,7 @@ AllocHeader* LargeCacheTake(size_t bytes) {
     g_large_live_bytes += final_bytes;
     ++g_live_chunks;
   }
-  pthread_mutex_unlock(&g_lock);
+  g_lock.unlock();
   ReleaseAll(v);
   if (chunk == nullptr) return nullptr;
   if (have >= bytes && have - bytes <= bytes / 4) {
@@ -238,10 +238,10 @@ AllocHeader* LargeCacheTake(size_t bytes) {
   // The kernel refused: give the chunk back and let the caller map a fresh one (counted live
   // again there).
   Release(chunk, have);
-  pthread_mutex_lock(&g_lock);
+  g_lock.lock();
   g_large_live_bytes -= bytes;
   --g_live_chunks;
-  pthread_mutex_unlock(&g_lock);
+  g_lock.unlock();
   return nullptr;
 }
 
@@ -281,18 +281,18 @@ static void* MidTakeBiggerAndUnlock(size_t granules, size_t bytes, bool* fresh) 
         ArenaResize(chunk, have, bytes, 0, nullptr);  // no purge: the next free checks
         g_front_limit = 0;
       }
-      pthread_mutex_unlock(&g_lock);
+      g_lock.unlock();
       FinishPurge(purge);
       return chunk;
     }
   }
-  pthread_mutex_unlock(&g_lock);
+  g_lock.unlock();
   if (chunk == nullptr) return nullptr;
   size_t got;
   if (RemapChunk(static_cast<AllocHeader*>(chunk), have, bytes, bytes, &got) != nullptr) return chunk;
-  pthread_mutex_lock(&g_lock);  // the kernel refused the shrink: the caller maps a fresh one
+  g_lock.lock();  // the kernel refused the shrink: the caller maps a fresh one
   --g_live_chunks;
-  pthread_mutex_unlock(&g_lock);
+  g_lock.unlock();
   Release(static_cast<AllocHeader*>(chunk), have);
   return nullptr;
 }
@@ -318,10 +318,10 @@ void* MapFresh(size_t bytes, bool large, bool* fresh) {
     errno = ENOMEM;
     return nullptr;
   }
-  pthread_mutex_lock(&g_lock);
+  g_lock.lock();
   ++g_live_chunks;
   if (Cacheable(large)) g_large_live_bytes += bytes;
-  pthread_mutex_unlock(&g_lock);
+  g_lock.unlock();
   static_cast<AllocHeader*>(chunk)->chunk_bytes = bytes;
   static_cast<AllocHeader*>(chunk)->in_arena = 0;
   return Stamp(chunk, large);
@@ -337,7 +337,7 @@ HAK_SLOW_PATH void* MidMissAndUnlock(size_t granules, size_t bytes, bool* fresh)
       return Stamp(chunk, false);
     }
   } else {
-    pthread_mutex_unlock(&g_lock);
+    g_lock.unlock();
   }
   return MapFresh(bytes, false, fresh);
 }
@@ -352,9 +352,9 @@ HAK_SLOW_PATH void* LargeAlloc(size_t n, bool* fresh) {
   if constexpr (kChunkArena) {
     if (bytes <= kArenaChunkMax) {
       ArenaPurge purge;
-      pthread_mutex_lock(&g_lock);
+      g_lock.lock();
       void* chunk = ArenaTake(bytes, true, fresh, &purge);
-      pthread_mutex_unlock(&g_lock);
+      g_lock.unlock();
       FinishPurge(purge);
       if (chunk != nullptr) return Stamp(chunk, true);
       return MapFresh(bytes, true, fresh);  // every arena full: the Large cache is for big ones
@@ -378,13 +378,13 @@ void* ChunkAlloc(size_t n, bool* fresh) {
   if (n > kMidMaxSize) return LargeAlloc(n, fresh);
   const size_t bytes = ChunkBytesFor(n);
   const size_t granules = bytes / kGranule;
-  pthread_mutex_lock(&g_lock);
+  g_lock.lock();
   void* chunk = g_cache[granules];
   if (chunk == nullptr) return MidMissAndUnlock(granules, bytes, fresh);
   g_cache[granules] = *static_cast<void**>(chunk);
   g_cached_bytes -= bytes;
   ++g_live_chunks;
-  pthread_mutex_unlock(&g_lock);
+  g_lock.unlock();
   *fresh = false;
   static_cast<AllocHeader*>(chunk)->chunk_bytes = bytes;
   return Stamp(chunk, false);
@@ -431,7 +431,7 @@ HAK_SLOW_PATH void ChunkFreeSlowAndUnlock(AllocHeader* h, size_t bytes) {
         room = ArenaFrontRoom();  // fewer dirty bytes now
       }
       g_front_limit = room < kMidCacheMaxBytes ? room : kMidCacheMaxBytes;
-      pthread_mutex_unlock(&g_lock);
+      g_lock.unlock();
       FinishPurge(purge);
       return;
     }
@@ -439,7 +439,7 @@ HAK_SLOW_PATH void ChunkFreeSlowAndUnlock(AllocHeader* h, size_t bytes) {
       ArenaPurge purge;
       ArenaFree(h, bytes, g_cached_bytes, &purge);
       g_front_limit = 0;
-      pthread_mutex_unlock(&g_lock);
+      g_lock.unlock();
       FinishPurge(purge);
       return;
     }
@@ -463,12 +463,12 @@ HAK_SLOW_PATH void ChunkFreeSlowAndUnlock(AllocHeader* h, size_t bytes) {
         v.Add(h, bytes);
       }
       LargeEnforce(&v);
-      pthread_mutex_unlock(&g_lock);
+      g_lock.unlock();
       ReleaseAll(v);
       return;
     }
   }
-  pthread_mutex_unlock(&g_lock);
+  g_lock.unlock();
   Release(h, bytes);
 }
 
@@ -479,11 +479,11 @@ void ChunkFree(void* p) {
   AllocHeader* h = HeaderOf(p);
   const size_t bytes = h->chunk_bytes;
   h->magic = 0;  // a second free of the same pointer fails ChunkHeaderValid
-  pthread_mutex_lock(&g_lock);
+  g_lock.lock();
   --g_live_chunks;
   if (!FrontTakes(h, bytes, kChunkArena ? g_front_limit : kMidCacheMaxBytes)) return ChunkFreeSlowAndUnlock(h, bytes);
   PushFront(h, bytes);
-  pthread_mutex_unlock(&g_lock);
+  g_lock.unlock();
 }
 
 void* ChunkRealloc(void* p, size_t n) {
@@ -496,10 +496,10 @@ void* ChunkRealloc(void* p, size_t n) {
   if constexpr (kChunkArena) {
     if (h->in_arena) {  // in place, or the caller copies (no mremap inside an arena)
       ArenaPurge purge;
-      pthread_mutex_lock(&g_lock);
+      g_lock.lock();
       const bool ok = ArenaResize(h, old_b, new_b, g_cached_bytes, &purge);
       if (new_b < old_b) g_front_limit = 0;
-      pthread_mutex_unlock(&g_lock);
+      g_lock.unlock();
       FinishPurge(purge);
       if (!ok) return nullptr;
       h->chunk_bytes = new_b;
@@ -517,25 +517,25 @@ void* ChunkRealloc(void* p, size_t n) {
   q->chunk_bytes = new_b;
   q->is_large = large;
   if (Cacheable(old_large) || Cacheable(large)) {
-    pthread_mutex_lock(&g_lock);
+    g_lock.lock();
     g_large_live_bytes += Cacheable(large) ? new_b : 0;
     g_large_live_bytes -= Cacheable(old_large) ? old_b : 0;
-    pthread_mutex_unlock(&g_lock);
+    g_lock.unlock();
   }
   return reinterpret_cast<char*>(q) + kAllocHeaderSize;
 }
 
 ChunkCounters ChunkGetCounters() {
-  pthread_mutex_lock(&g_lock);
+  g_lock.lock();
   const ArenaCounters a = ArenaGetCounters();
   ChunkCounters c{g_cached_bytes + g_large_cached_bytes + a.dirty_bytes, g_live_chunks, g_large_cached_bytes,
                   uint64_t(g_large_count), g_large_live_bytes, a.arenas, a.live_bytes, a.dirty_bytes};
-  pthread_mutex_unlock(&g_lock);
+  g_lock.unlock();
   return c;
 }
-void ChunkLockForFork() { pthread_mutex_lock(&g_lock); }
+void ChunkLockForFork() { g_lock.lock(); }
 void ChunkUnlockAfterFork(bool child) {
-  if (child) pthread_mutex_init(&g_lock, nullptr); else pthread_mutex_unlock(&g_lock);
+  if (child) g_lock.ResetAfterFork(); else g_lock.unlock();
 }
 
 }  // namespace hak

@@ -1,8 +1,10 @@
-// os_pages.cc — layer 1: mmap/munmap/mremap/madvise/mincore, fault injection and the OS counters.
+// os_pages.cc — layer 1: mmap/munmap/mremap/madvise/mincore/futex, fault injection and the OS counters.
 #include "allocator/os_pages.h"
 
 #include <errno.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -91,6 +93,19 @@ bool OsPageMapped(const void* addr) {
   const bool mapped = mincore(page, kPageSize, &vec) == 0;
   errno = saved;
   return mapped;
+}
+
+void OsFutexWait(std::atomic<int>* word, int expected) {
+  static_assert(sizeof(std::atomic<int>) == sizeof(int), "the futex word is the atomic's int");
+  const int saved = errno;
+  syscall(SYS_futex, reinterpret_cast<int*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+  errno = saved;
+}
+
+void OsFutexWake(std::atomic<int>* word) {
+  const int saved = errno;
+  syscall(SYS_futex, reinterpret_cast<int*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  errno = saved;
 }
 
 }  // namespace hak

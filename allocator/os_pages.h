@@ -1,7 +1,9 @@
-// os_pages.h — layer 1: memory from the OS. The only file that calls mmap/munmap/mremap/mincore.
+// os_pages.h — layer 1: memory from the OS. The only file that calls mmap/munmap/mremap/mincore
+// (and futex, for lock.h).
 #ifndef HAKMEM_ALLOCATOR_OS_PAGES_H_
 #define HAKMEM_ALLOCATOR_OS_PAGES_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -21,6 +23,11 @@ bool OsRemap(void* p, size_t old_size, size_t new_size, void* dest);
 void OsDiscard(void* p, size_t size);
 // True when the page holding `addr` is mapped (mincore), without touching it.
 bool OsPageMapped(const void* addr);
+
+// lock.h's contended path: sleep while *word == expected (FUTEX_WAIT_PRIVATE; returns at once
+// when it differs, and on a wake or a signal), and wake one sleeper. errno is kept.
+void OsFutexWait(std::atomic<int>* word, int expected);
+void OsFutexWake(std::atomic<int>* word);
 
 // Fault injection for tests: the next `n` mappings fail with ENOMEM (n < 0: none).
 void OsFailNextMappings(int n);
