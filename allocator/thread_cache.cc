@@ -72,8 +72,9 @@ uint32_t StartCap(int c) {
 // Known cost (2026-12-03, issue 14): a borrowed block's free refills the bigger class, never this
 // one, so a malloc/free loop of one size stays on this slow path while the next classes hold
 // blocks (size 2048 after 3 KiB loops: 172 instructions a pair instead of 71, 14 ns instead of
-// 3.4). Capping borrows between refills mends the loop, but the gate failed every cap tried on
-// medium_mixed ws 512 RSS after free (8.8 -> 11.2 MiB): the borrowing is what saves that memory.
+// 3.4; 128 since the miss reaches this without MallocSlow's and CacheRefillPop's frames). Capping
+// borrows between refills mends the loop, but the gate failed every cap tried on medium_mixed ws
+// 512 RSS after free (8.8 -> 11.2 MiB): the borrowing is what saves that memory.
 // (Inlined into CachePoolRefillPop, the fast path's miss: a borrow there costs no frame of its own.)
 inline constexpr int kPoolBorrowUp = 2;
 HAK_FAST_PATH void* PoolBorrow(ThreadCache& tc, int cls) {
