@@ -287,7 +287,6 @@ SlabMeta* SlabAcquire(int cls, uint32_t owner) {
   return s;
 }
 
-
 SlabMeta* SlabAdoptPartial(int cls, uint32_t owner) {
   if (!SlabPartialWaiting(cls)) return nullptr;
   pthread_mutex_lock(ClassMutex(cls));

@@ -325,28 +325,11 @@ void FlushClass(ThreadCache& tc, int cls) {
     tc.current[cls] = nullptr;
   }
 }
-}  // namespace
 
-void* CacheRefillPop(int cls) noexcept {
-  ThreadCache& tc = t_cache;
-  if (HAK_UNLIKELY(tc.state == kCacheUninit)) ThreadInit(tc);
-  // Another path (pool, memalign) may have filled the list meanwhile.
-  if (void* p = CachePop(tc, cls)) return p;
-  if constexpr (kRemoteHomes) {
-    // Before the slabs: send our outboxes home, then take what came home to us.
-    if (HAK_LIKELY(tc.state == kCacheLive)) {
-      if (t_outbox.pending != 0) FlushOutbox(tc);
-      if (cls < kNumTinyClasses) {
-        DrainInbox(tc, cls);
-        if (void* p = CachePop(tc, cls)) return p;
-      }
-    }
-  }
-  if constexpr (kMidFastPath) {
-    if (cls >= kFirstPoolClass && tc.state == kCacheLive) {
-      if (void* p = PoolBorrow(tc, cls)) return p;
-    }
-  }
+// The refill proper: the list of class cls is empty and nothing came home or could be borrowed;
+// a batch from the thread's slab (a partial or a new one when it is exhausted). Out of line and
+// tail-called, so CachePoolRefillPop, which reaches it after a failed borrow, keeps a small frame.
+HAK_SLOW_PATH void* RefillFromSlabs(ThreadCache& tc, int cls) {
   HAK_STAT(refill);
   uint32_t want = tc.state == kCacheDead ? 1 : kClasses[cls].batch;
   if constexpr (kMidFastPath) {
@@ -379,12 +362,37 @@ void* CacheRefillPop(int cls) noexcept {
   if (HAK_UNLIKELY(tc.state == kCacheDead)) FlushClass(tc, cls);
   return head;
 }
+}  // namespace
+
+void* CacheRefillPop(int cls) noexcept {
+  ThreadCache& tc = t_cache;
+  if (HAK_UNLIKELY(tc.state == kCacheUninit)) ThreadInit(tc);
+  // Another path (pool, memalign) may have filled the list meanwhile.
+  if (void* p = CachePop(tc, cls)) return p;
+  if constexpr (kRemoteHomes) {
+    // Before the slabs: send our outboxes home, then take what came home to us.
+    if (HAK_LIKELY(tc.state == kCacheLive)) {
+      if (t_outbox.pending != 0) FlushOutbox(tc);
+      if (cls < kNumTinyClasses) {
+        DrainInbox(tc, cls);
+        if (void* p = CachePop(tc, cls)) return p;
+      }
+    }
+  }
+  if constexpr (kMidFastPath) {
+    if (cls >= kFirstPoolClass && tc.state == kCacheLive) {
+      if (void* p = PoolBorrow(tc, cls)) return p;
+    }
+  }
+  return RefillFromSlabs(tc, cls);
+}
 
 void* CachePoolRefillPop(int cls) noexcept {
   ThreadCache& tc = t_cache;
   // Live and no outbox to send (CacheRefillPop sends it before anything else).
   if (HAK_LIKELY(tc.state == kCacheLive) && (!kRemoteHomes || t_outbox.pending == 0)) {
     if (void* p = PoolBorrow(tc, cls)) return p;
+    return RefillFromSlabs(tc, cls);  // what CacheRefillPop would do next, the borrow not tried twice
   }
   return CacheRefillPop(cls);
 }
