@@ -390,14 +390,6 @@ void* ChunkAlloc(size_t n, bool* fresh) {
   return Stamp(chunk, false);
 }
 
-bool ChunkHeaderValid(const void* p) {
-  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  if ((a & (kGranule - 1)) != kAllocHeaderSize) return false;  // user pointer = chunk + 16
-  const AllocHeader* h = HeaderOf(p);
-  return h->tag == kChunkTag && h->magic == kChunkMagic && h->chunk_bytes != 0 &&
-         (h->chunk_bytes & (kGranule - 1)) == 0;
-}
-
 size_t ChunkUsable(const void* p) { return HeaderOf(p)->chunk_bytes - kAllocHeaderSize; }
 
 namespace {
