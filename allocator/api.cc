@@ -136,7 +136,10 @@ HAK_EXPORT void* hak_pvalloc(size_t n) {
   return hak_memalign(kPageSize, rounded);
 }
 
-HAK_EXPORT void hak_flush_thread_cache(void) { CacheFlushThread(); }
+HAK_EXPORT void hak_flush_thread_cache(void) {
+  CacheFlushThread();
+  ChunkFlushThread();
+}
 
 HAK_EXPORT hak_info hak_get_info(void) {
   const SuperSlabCounters ss = SuperSlabGetCounters();

@@ -25,7 +25,8 @@ void* hak_valloc(size_t n);
 void* hak_pvalloc(size_t n);
 size_t hak_malloc_usable_size(const void* p);
 
-/* Returns the calling thread's cached blocks to their slabs (tests, RSS measurements). */
+/* Returns the calling thread's cached blocks to their slabs and its cached Mid chunks
+   (mid_thread_cache=on) to the shared lists (tests, RSS measurements). */
 void hak_flush_thread_cache(void);
 
 /* Always-on counters (kept off every fast path). */

@@ -118,6 +118,13 @@
 #define HAKMEM_POOL_KEEP 8
 #endif
 
+// HAKMEM_MID_THREAD_CACHE (0|1): 1 = beyond the seeds (x7_mid_tcache): a per-thread front of the
+//   Mid chunk lists (chunks up to 2 MiB, 2 MiB a thread), reused without the chunk lock
+//   (mid_large.h). 0 = every Mid malloc and free takes the chunk lock.
+#ifndef HAKMEM_MID_THREAD_CACHE
+#define HAKMEM_MID_THREAD_CACHE 0
+#endif
+
 // HAKMEM_LARGE_CACHE (0|1): 1 = beyond the seeds (issue 14, state x3_large): freed Large chunks
 //   stay mapped in a bounded cache and are reused, resized with mremap; realloc of a Mid/Large
 //   chunk resizes it with mremap instead of malloc+copy+free. The policy (caps, decay, fitting):
@@ -215,6 +222,9 @@
 #if HAKMEM_POOL_KEEP != 8 && HAKMEM_POOL_KEEP != 16
 #error "HAKMEM_POOL_KEEP must be 8 or 16"
 #endif
+#if HAKMEM_MID_THREAD_CACHE != 0 && HAKMEM_MID_THREAD_CACHE != 1
+#error "HAKMEM_MID_THREAD_CACHE must be 0 or 1"
+#endif
 #if HAKMEM_STATS != 0 && HAKMEM_STATS != 1
 #error "HAKMEM_STATS must be 0 or 1"
 #endif
@@ -268,6 +278,8 @@ inline constexpr bool kStats = HAKMEM_STATS;
 inline constexpr bool kLargeCache = HAKMEM_LARGE_CACHE;
 // chunk_arena=on: Mid/Large chunks from first-fit arenas (chunk_arena.h).
 inline constexpr bool kChunkArena = HAKMEM_CHUNK_ARENA;
+// mid_thread_cache=on: a per-thread cache in front of the Mid chunk lists (mid_large.h).
+inline constexpr bool kMidThreadCache = HAKMEM_MID_THREAD_CACHE;
 // remote_free=owner: tiny frees of blocks homed at another thread go home in batches.
 inline constexpr bool kRemoteFreeOwner = HAKMEM_REMOTE_FREE == HAKMEM_REMOTE_FREE_OWNER;
 // remote_free=spill: the same homes and inboxes, reached only when a list overflows.

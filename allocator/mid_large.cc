@@ -4,6 +4,7 @@
 #include "allocator/mid_large.h"
 
 #include <errno.h>
+#include <pthread.h>
 
 #include "allocator/chunk_arena.h"
 #include "allocator/lock.h"
@@ -25,6 +26,28 @@ size_t g_cached_bytes = 0;
 // past their room (size_sweep 4 MiB: asking at every arena free cost 10 instructions an op).
 size_t g_front_limit = kMidCacheMaxBytes;
 uint64_t g_live_chunks = 0;
+
+// mid_thread_cache=on: the calling thread's front of the exact-size lists (policy: mid_large.h).
+// Zero-initialised TLS: state 0 until the thread's first cached free registers the exit key.
+enum : uint8_t { kMidUninit = 0, kMidLive = 1, kMidDead = 2 };
+struct MidThreadCache {
+  void* head[kMidThreadMaxGranules + 1];  // by granule count; a chunk's first word links the next
+  // Bytes of the cacheable chunks (at most kMidThreadMaxGranules) this thread malloc'd or grew
+  // into that size by realloc, minus those it freed or grew out of it: negative on a thread that
+  // frees what others malloc.
+  int64_t in_use;
+  uint32_t bytes;  // cached
+  uint16_t chunks;
+  uint8_t state;
+};
+static_assert(kMidThreadMaxGranules * kGranule <= kMidMaxSize + kAllocHeaderSize,
+              "a chunk the thread cache takes is a Mid chunk: a Large request needs more granules");
+static_assert(kMidThreadCacheBytes < (uint64_t{1} << 32) &&
+                  kMidThreadCacheBytes / kGranule < (1u << 16),
+              "MidThreadCache: bytes and chunks fit their fields");
+__thread MidThreadCache t_mid __attribute__((tls_model("initial-exec")));
+pthread_key_t g_mid_exit_key;
+pthread_once_t g_mid_key_once = PTHREAD_ONCE_INIT;
 
 // The Large cache (large_cache=on): unordered entries, each stamped with the clock at its free.
 // It holds Large chunks only; Mid chunks keep their exact-size lists (and the Mid cache's 32 MiB,
@@ -369,15 +392,8 @@ HAK_SLOW_PATH void* LargeAlloc(size_t n, bool* fresh) {
   return MapFresh(bytes, true, fresh);
 }
 
-}  // namespace
-
-// The Mid exact-size hit is the only path inline here, the same code in every state: a Large
-// request and a Mid miss go to their own functions (large_cache=on's code on a Mid hit cost
-// size_sweep 64 KiB +3.5 instructions/op when it shared this function).
-void* ChunkAlloc(size_t n, bool* fresh) {
-  if (n > kMidMaxSize) return LargeAlloc(n, fresh);
-  const size_t bytes = ChunkBytesFor(n);
-  const size_t granules = bytes / kGranule;
+// The shared lists' hit (inline), their miss (its own function), under the chunk lock.
+HAK_FAST_PATH void* MidAllocShared(size_t bytes, size_t granules, bool* fresh) {
   g_lock.lock();
   void* chunk = g_cache[granules];
   if (chunk == nullptr) return MidMissAndUnlock(granules, bytes, fresh);
@@ -388,6 +404,47 @@ void* ChunkAlloc(size_t n, bool* fresh) {
   *fresh = false;
   static_cast<AllocHeader*>(chunk)->chunk_bytes = bytes;
   return Stamp(chunk, false);
+}
+// mid_thread_cache=on, a cacheable size the thread's list did not hold: the same out of line
+// (so the thread cache's hit saves no registers), counted in use.
+HAK_TIER_PATH void* MidAllocSharedCounted(size_t bytes, size_t granules, bool* fresh) {
+  void* p = MidAllocShared(bytes, granules, fresh);
+  if (p != nullptr) t_mid.in_use += int64_t(bytes);
+  return p;
+}
+// mid_thread_cache=on, a request past the thread cache's sizes (the last Mid granule count, or
+// Large): out of line, as ChunkAlloc is with the cache off.
+HAK_TIER_PATH void* ChunkAllocUncached(size_t n, bool* fresh) {
+  if (n > kMidMaxSize) return LargeAlloc(n, fresh);
+  const size_t bytes = ChunkBytesFor(n);
+  return MidAllocShared(bytes, bytes / kGranule, fresh);
+}
+
+}  // namespace
+
+// The Mid exact-size hit is the only path inline here, the same code in every state but
+// mid_thread_cache=on (whose hit is the thread's list, the shared lists out of line): a Large
+// request and a Mid miss go to their own functions (large_cache=on's code on a Mid hit cost
+// size_sweep 64 KiB +3.5 instructions/op when it shared this function).
+void* ChunkAlloc(size_t n, bool* fresh) {
+  if constexpr (kMidThreadCache) {
+    if (n > kMidThreadMaxGranules * kGranule - kAllocHeaderSize) return ChunkAllocUncached(n, fresh);
+    const size_t bytes = ChunkBytesFor(n);
+    const size_t granules = bytes / kGranule;
+    void* chunk = t_mid.head[granules];
+    if (chunk == nullptr) return MidAllocSharedCounted(bytes, granules, fresh);
+    t_mid.head[granules] = *static_cast<void**>(chunk);
+    t_mid.bytes -= uint32_t(bytes);
+    --t_mid.chunks;
+    t_mid.in_use += int64_t(bytes);
+    *fresh = false;
+    static_cast<AllocHeader*>(chunk)->chunk_bytes = bytes;
+    return Stamp(chunk, false);
+  } else {
+    if (n > kMidMaxSize) return LargeAlloc(n, fresh);
+    const size_t bytes = ChunkBytesFor(n);
+    return MidAllocShared(bytes, bytes / kGranule, fresh);
+  }
 }
 
 size_t ChunkUsable(const void* p) { return HeaderOf(p)->chunk_bytes - kAllocHeaderSize; }
@@ -464,19 +521,113 @@ HAK_SLOW_PATH void ChunkFreeSlowAndUnlock(AllocHeader* h, size_t bytes) {
   Release(h, bytes);
 }
 
-}  // namespace
-
-// As ChunkAlloc: the push onto the Mid cache is the inline path, everything else its own function.
-void ChunkFree(void* p) {
-  AllocHeader* h = HeaderOf(p);
-  const size_t bytes = h->chunk_bytes;
-  h->magic = 0;  // a second free of the same pointer fails ChunkHeaderValid
+// The shared path of a free (h's magic already cleared): the push onto the Mid lists inline.
+HAK_FAST_PATH void FreeShared(AllocHeader* h, size_t bytes) {
   g_lock.lock();
   --g_live_chunks;
   if (!FrontTakes(h, bytes, kChunkArena ? g_front_limit : kMidCacheMaxBytes)) return ChunkFreeSlowAndUnlock(h, bytes);
   PushFront(h, bytes);
   g_lock.unlock();
 }
+// mid_thread_cache=on, a chunk past the thread cache's size: the shared path out of line (so the
+// thread cache's push saves no registers).
+HAK_TIER_PATH void FreeSharedOutOfLine(AllocHeader* h, size_t bytes) { FreeShared(h, bytes); }
+
+// mid_thread_cache=on: a cached chunk (the biggest first) to the shared lists while the thread's
+// cache holds more than `limit` bytes.
+void MidTrim(int64_t limit) {
+  for (size_t g = kMidThreadMaxGranules; g >= 1 && int64_t(t_mid.bytes) > limit; --g) {
+    while (void* chunk = t_mid.head[g]) {
+      if (int64_t(t_mid.bytes) <= limit) break;
+      t_mid.head[g] = *static_cast<void**>(chunk);
+      t_mid.bytes -= uint32_t(g * kGranule);
+      --t_mid.chunks;
+      FreeShared(static_cast<AllocHeader*>(chunk), g * kGranule);
+    }
+  }
+}
+
+// mid_thread_cache=on, a cacheable chunk the thread's cache does not take (the cap, or the
+// thread's bytes in use): to the shared lists, and the cache trimmed to the bytes still in use.
+HAK_TIER_PATH void FreeSharedAndTrim(AllocHeader* h, size_t bytes) {
+  FreeShared(h, bytes);
+  if (int64_t(t_mid.bytes) > t_mid.in_use) MidTrim(t_mid.in_use);
+}
+
+void MidThreadExit(void*) {
+  ChunkFlushThread();
+  t_mid.state = kMidDead;  // frees from later destructors take the shared path
+}
+void MidKeyCreate() { pthread_key_create(&g_mid_exit_key, MidThreadExit); }
+
+// mid_thread_cache=on: chunk h of `bytes` onto the thread's list.
+HAK_FAST_PATH void MidPush(AllocHeader* h, size_t bytes) {
+  const size_t granules = bytes / kGranule;
+  *reinterpret_cast<void**>(h) = t_mid.head[granules];
+  t_mid.head[granules] = h;
+  t_mid.bytes += uint32_t(bytes);
+  ++t_mid.chunks;
+}
+
+// mid_thread_cache=on, a free the thread's cache would take but the cache is not live: at the
+// thread's first cached free, registers the exit key (whose value must be non-null for its
+// destructor to run) and caches h. Marked dead while it does, so a free that re-enters (glibc's
+// pthread_setspecific may calloc) takes the shared path; dead for good if it fails, and after
+// thread exit.
+HAK_SLOW_PATH void FreeCacheNotLive(AllocHeader* h, size_t bytes) {
+  if (t_mid.state == kMidUninit) {
+    t_mid.state = kMidDead;
+    pthread_once(&g_mid_key_once, MidKeyCreate);
+    if (pthread_setspecific(g_mid_exit_key, &t_mid) == 0) {
+      t_mid.state = kMidLive;
+      return MidPush(h, bytes);
+    }
+  }
+  FreeShared(h, bytes);
+}
+
+}  // namespace
+
+// As ChunkAlloc: the push onto the thread's or the shared Mid lists is the inline path,
+// everything else its own function.
+void ChunkFree(void* p) {
+  AllocHeader* h = HeaderOf(p);
+  const size_t bytes = h->chunk_bytes;
+  h->magic = 0;  // a second free of the same pointer fails ChunkHeaderValid
+  if constexpr (kMidThreadCache) {
+    if (bytes <= kMidThreadMaxGranules * kGranule) {
+      // Cached while the cache holds at most kMidThreadCacheBytes and no more than the bytes in
+      // use before this free (so a malloc/free loop of one chunk reuses it).
+      const int64_t in_use = t_mid.in_use;
+      t_mid.in_use = in_use - int64_t(bytes);
+      const size_t held = t_mid.bytes + bytes;
+      if (HAK_LIKELY(held <= kMidThreadCacheBytes && int64_t(held) <= in_use)) {
+        if (HAK_LIKELY(t_mid.state == kMidLive)) return MidPush(h, bytes);
+        return FreeCacheNotLive(h, bytes);
+      }
+      return FreeSharedAndTrim(h, bytes);
+    }
+    return FreeSharedOutOfLine(h, bytes);
+  } else {
+    FreeShared(h, bytes);
+  }
+}
+
+void ChunkFlushThread() {
+  if constexpr (kMidThreadCache) MidTrim(0);
+}
+
+size_t ChunkThreadCachedBytes() { return kMidThreadCache ? t_mid.bytes : 0; }
+
+namespace {
+// mid_thread_cache=on: a realloc of the calling thread moved a chunk from old_b to new_b bytes.
+void MidCountResize(size_t old_b, size_t new_b) {
+  if constexpr (kMidThreadCache) {
+    constexpr size_t kMax = kMidThreadMaxGranules * kGranule;
+    t_mid.in_use += int64_t(new_b <= kMax ? new_b : 0) - int64_t(old_b <= kMax ? old_b : 0);
+  }
+}
+}  // namespace
 
 void* ChunkRealloc(void* p, size_t n) {
   if (n > (size_t{1} << 46)) return nullptr;
@@ -496,6 +647,7 @@ void* ChunkRealloc(void* p, size_t n) {
       if (!ok) return nullptr;
       h->chunk_bytes = new_b;
       h->is_large = large;
+      MidCountResize(old_b, new_b);
       return p;
     }
   }
@@ -508,6 +660,7 @@ void* ChunkRealloc(void* p, size_t n) {
   if (q == nullptr) return nullptr;
   q->chunk_bytes = new_b;
   q->is_large = large;
+  MidCountResize(old_b, new_b);
   if (Cacheable(old_large) || Cacheable(large)) {
     g_lock.lock();
     g_large_live_bytes += Cacheable(large) ? new_b : 0;
@@ -523,6 +676,10 @@ ChunkCounters ChunkGetCounters() {
   ChunkCounters c{g_cached_bytes + g_large_cached_bytes + a.dirty_bytes, g_live_chunks, g_large_cached_bytes,
                   uint64_t(g_large_count), g_large_live_bytes, a.arenas, a.live_bytes, a.dirty_bytes};
   g_lock.unlock();
+  if constexpr (kMidThreadCache) {  // the caller's cached chunks: cached, not live
+    c.cached_bytes += t_mid.bytes;
+    c.live_chunks -= t_mid.chunks;
+  }
   return c;
 }
 void ChunkLockForFork() { g_lock.lock(); }

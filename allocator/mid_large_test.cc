@@ -344,6 +344,7 @@ TEST(MidCache, AnExactMissShrinksTheSmallestBiggerCachedChunk) {
   void* p = hak_malloc(kMiB);
   Fill(p, kMiB, 7);
   hak_free(p);
+  hak_flush_thread_cache();  // into the shared lists (mid_thread_cache=on: the thread's would keep it)
   const uint64_t with_p = ChunkGetCounters().cached_bytes;
   void* q = hak_malloc(kN);
   ASSERT_NE(q, nullptr);
@@ -514,5 +515,131 @@ TEST(ArenaChunks, MidFreesIntoTheFrontStillGiveTheArenaPagesBack) {
   ExpectArenaDirtyUnderTheCap();
 }
 
-}  // namespace
+// ---- The per-thread Mid cache (mid_thread_cache=on, mid_large.h). Each test runs on a thread of
+// its own, whose cache starts empty; with the switch off the same calls must cache nothing.
 
+constexpr size_t kMidRequest = 100000;           // a 128 KiB chunk (2 granules)
+constexpr size_t kMidChunk = size_t{128} << 10;
+
+template <typename F>
+void OnFreshThread(F f) {
+  std::thread(f).join();
+}
+
+TEST(MidThreadCache, AFreedChunkIsTakenBackByTheSameThread) {
+  OnFreshThread([] {
+    void* p = hak_malloc(kMidRequest);
+    ASSERT_NE(p, nullptr);
+    Fill(p, kMidRequest, 3);
+    const auto shared = ChunkGetCounters();
+    hak_free(p);
+    if constexpr (!hak::kMidThreadCache) {
+      EXPECT_EQ(hak::ChunkThreadCachedBytes(), 0u);
+      return;
+    }
+    EXPECT_EQ(hak::ChunkThreadCachedBytes(), kMidChunk);
+    // Counted as the caller's cached bytes, not live (the shared lists did not change).
+    EXPECT_EQ(ChunkGetCounters().live_chunks, shared.live_chunks - 1);
+    EXPECT_EQ(ChunkGetCounters().cached_bytes, shared.cached_bytes + kMidChunk);
+    void* q = hak_malloc(kMidRequest - 1000);  // the same granule count
+    EXPECT_EQ(q, p);
+    EXPECT_EQ(hak::ChunkThreadCachedBytes(), 0u);
+    EXPECT_TRUE(hak::ChunkHeaderValid(q));
+    EXPECT_EQ(hak_malloc_usable_size(q), kMidChunk - 16);
+    void* other = hak_malloc(3 * kMidRequest);  // another granule count: not this chunk
+    EXPECT_NE(other, q);
+    hak_free(other);
+    hak_free(q);
+    hak_flush_thread_cache();
+    EXPECT_EQ(hak::ChunkThreadCachedBytes(), 0u);
+  });
+}
+
+// The caps, checked at every free: at most kMidThreadCacheBytes, at most the bytes in use before
+// the free; freeing everything leaves at most one chunk.
+TEST(MidThreadCache, HoldsNoMoreThanTheCapNorTheBytesInUse) {
+  OnFreshThread([] {
+    std::vector<void*> ps;
+    for (int i = 0; i < 40; ++i) {  // 5 MiB of 128 KiB chunks
+      ps.push_back(hak_malloc(kMidRequest));
+      ASSERT_NE(ps.back(), nullptr);
+    }
+    size_t in_use = ps.size() * kMidChunk, most = 0;
+    for (void* p : ps) {
+      hak_free(p);
+      const size_t cached = hak::ChunkThreadCachedBytes();
+      EXPECT_LE(cached, hak::kMidThreadCacheBytes);
+      EXPECT_LE(cached, in_use) << "more than was in use before this free";
+      in_use -= kMidChunk;
+      if (cached > most) most = cached;
+    }
+    if constexpr (hak::kMidThreadCache) {
+      EXPECT_EQ(most, hak::kMidThreadCacheBytes) << "the cache filled to its cap on the way";
+      EXPECT_LE(hak::ChunkThreadCachedBytes(), kMidChunk) << "at most the last chunk freed";
+    } else {
+      EXPECT_EQ(most, 0u);
+    }
+    hak_flush_thread_cache();
+  });
+}
+
+TEST(MidThreadCache, AThreadThatFreesWhatOthersMallocCachesNothing) {
+  std::vector<void*> ps;
+  for (int i = 0; i < 8; ++i) ps.push_back(hak_malloc(kMidRequest));
+  OnFreshThread([&] {
+    for (void* p : ps) {
+      hak_free(p);
+      EXPECT_EQ(hak::ChunkThreadCachedBytes(), 0u);
+    }
+  });
+}
+
+TEST(MidThreadCache, ThreadExitReturnsTheCache) {
+  hak_flush_thread_cache();
+  const uint64_t live = ChunkGetCounters().live_chunks;
+  size_t cached_at_exit = 0;
+  std::vector<void*> kept;
+  OnFreshThread([&] {
+    std::vector<void*> ps;
+    for (int i = 0; i < 8; ++i) ps.push_back(hak_malloc(kMidRequest + i * hak::kGranule));
+    for (int i = 0; i < 4; ++i) hak_free(ps[i]);  // 4 stay in use: the cache keeps these 4
+    cached_at_exit = hak::ChunkThreadCachedBytes();
+    kept.assign(ps.begin() + 4, ps.end());
+  });
+  if constexpr (hak::kMidThreadCache) EXPECT_GT(cached_at_exit, 0u);
+  EXPECT_EQ(ChunkGetCounters().live_chunks, live + 4) << "the exited thread's cache is back in the shared lists";
+  for (void* p : kept) hak_free(p);
+  EXPECT_EQ(ChunkGetCounters().live_chunks, live);
+}
+
+// Realloc moves a chunk's bytes in use between sizes the cache takes and sizes it does not. A
+// chunk another thread malloc'd shows what this thread counts: its free here is cached only when
+// this thread has at least its bytes in use.
+TEST(MidThreadCache, ReallocMovesTheBytesInUse) {
+  std::vector<void*> elsewhere;
+  for (int i = 0; i < 2; ++i) elsewhere.push_back(hak_malloc(kMidRequest));
+  OnFreshThread([&] {
+    void* p = hak_malloc(kMidRequest);
+    ASSERT_NE(p, nullptr);
+    p = hak_realloc(p, 3 * kMiB);  // past the cache's sizes: nothing cacheable in use
+    ASSERT_NE(p, nullptr);
+    hak_free(elsewhere[0]);
+    EXPECT_EQ(hak::ChunkThreadCachedBytes(), 0u) << "the grown chunk still counted in use";
+    hak_free(p);
+  });
+  OnFreshThread([&] {
+    void* p = hak_malloc(3 * kMiB);
+    ASSERT_NE(p, nullptr);
+    Fill(p, kMidRequest, 9);
+    p = hak_realloc(p, kMidRequest);  // into a cacheable size: 128 KiB in use
+    ASSERT_NE(p, nullptr);
+    EXPECT_TRUE(CheckPages(p, kMidRequest, 9));
+    hak_free(elsewhere[1]);
+    EXPECT_EQ(hak::ChunkThreadCachedBytes(), hak::kMidThreadCache ? kMidChunk : 0u)
+        << "the shrunk chunk not counted in use";
+    hak_free(p);
+    hak_flush_thread_cache();
+  });
+}
+
+}  // namespace

@@ -201,6 +201,14 @@
 #else
 #error "HAKMEM_POOL_KEEP has a value variants.bzl does not list"
 #endif
+// mid_thread_cache
+#if HAKMEM_MID_THREAD_CACHE == 0
+#define HAK_VS_MID_THREAD_CACHE "mid_thread_cache=off"
+#elif HAKMEM_MID_THREAD_CACHE == 1
+#define HAK_VS_MID_THREAD_CACHE "mid_thread_cache=on"
+#else
+#error "HAKMEM_MID_THREAD_CACHE has a value variants.bzl does not list"
+#endif
 
 namespace hak {
 inline constexpr const char kVariantString[] =
@@ -220,7 +228,8 @@ inline constexpr const char kVariantString[] =
     HAK_VS_HIT_COUNTERS ","
     HAK_VS_LARGE_CACHE ","
     HAK_VS_CHUNK_ARENA ","
-    HAK_VS_POOL_KEEP;
+    HAK_VS_POOL_KEEP ","
+    HAK_VS_MID_THREAD_CACHE;
 }  // namespace hak
 
 #endif  // HAKMEM_ALLOCATOR_VARIANT_STRING_H_

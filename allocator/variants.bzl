@@ -110,6 +110,12 @@ SWITCHES = {
         "macro": "HAKMEM_POOL_KEEP",
         "macro_values": {"8": "8", "16": "16"},
     },
+    "mid_thread_cache": {
+        "doc": "on (beyond the seeds, x7_mid_tcache): each thread keeps the Mid chunks of up to 2 MiB (32 granules) it frees, at most 2 MiB of them and no more than the bytes of such chunks it has in use, and its next Mid malloc of that granule count takes one back without the chunk lock (allocator/mid_large.h); the rest, and every chunk at thread exit or hak_flush_thread_cache, goes to the shared exact-size lists as before. off: every Mid malloc and free takes the chunk lock (two atomic read-modify-writes): 30 ns a malloc/free pair of 64 KiB..1 MiB against tcmalloc's 5",
+        "values": ["off", "on"],
+        "macro": "HAKMEM_MID_THREAD_CACHE",
+        "macro_values": {"off": "0", "on": "1"},
+    },
 }
 
 # Which allocator the harness links: hakmem (this tree, with the switches above) or a peer.
@@ -283,6 +289,16 @@ VARIANTS = [
         "branch": "beyond",
         "history": False,
         "notes": "beyond the seeds, off the chain: the gate trades it away. mem_thread_churn (200 short threads; the main thread frees what they hand it) faulted 45K pages against mimalloc's 4.6K: the pool slabs main empties were discarded (a run of 8 releases with no take, or past 8 kept) and the next threads faulted them again. 16 kept and a run of 16, gate --base-config x5_arena_mid --head-config x6_keep16 (full grid, 2026-12-02): mem_thread_churn x2.15 (11.2 -> 24.1M ops/s), mem_prodcons_long x1.23 (inconclusive, p 0.09; x1.27 in an earlier run), and two memory regressions: RSS after free 14.5 -> 17.9 MiB on mem_thread_churn (tier pool_kept_bytes 0 -> 3.4 MiB) and 8.8 -> 11.0 on medium_mixed ws 512 (pool_kept_bytes 0 -> 2.2 MiB: it ends with its kept slabs resident). So the release default stays x5_arena_mid. mimalloc and tcmalloc hold 20 and 35 MiB after that free.",
+    },
+    {
+        "name": "x7_mid_tcache",
+        "commit": "lab",
+        "date": "2026-12-03",
+        "title": "x5_arena_mid + a per-thread Mid chunk cache (mid_thread_cache=on)",
+        "switches": {"mid_thread_cache": "on"},
+        "branch": "beyond",
+        "history": False,
+        "notes": "beyond the seeds: a Mid malloc/free pair of 64 KiB..1 MiB took 30 ns (tcmalloc 5, glibc 13; 156 instructions under callgrind), most of it the chunk lock's CAS and exchange on each side. Each thread keeps up to 2 MiB of the Mid chunks of at most 2 MiB it frees (no more than it has in use), one LIFO list per granule count, and reuses them with no lock (tcmalloc's per-thread cache covers 256 KiB).",
     },
     {
         "name": "f7_broken",
