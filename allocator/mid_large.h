@@ -40,12 +40,17 @@
 //    Mid request but those of the last 64 KiB below 2 MiB) goes onto that thread's own LIFO list
 //    for its granule count; the thread's next Mid malloc of that granule count pops it. Neither
 //    side takes the chunk lock (whose CAS and exchange were most of a 30 ns Mid malloc/free pair).
-//  - Caps: the cache holds at most kMidThreadCacheBytes (2 MiB), and no more than the bytes of
-//    such chunks the thread has in use before the free (what it malloc'd minus what it freed), so
-//    a malloc/free loop of one chunk reuses it, a thread that frees what others malloc caches
-//    nothing, and a free the cache does not take trims it to the bytes still in use: a program
-//    that frees everything keeps at most one chunk there (the last one freed), as the Large
-//    cache's proportional cap does. Past the caps, or bigger, the chunk takes the shared path.
+//    At most kMidThreadDepth (8) chunks of one granule count.
+//  - Caps: after a free the cache holds at most kMidThreadCacheBytes (2 MiB), and no more than
+//    the bytes of such chunks the thread still has in use (what it malloc'd minus what it freed)
+//    or, when that is below kMidThreadCacheFloor (512 KiB), than the floor and the bytes in use
+//    before the free. So a malloc/free loop of one chunk of up to 512 KiB reuses it, a thread
+//    that frees what others malloc caches nothing, and a program that frees everything keeps at
+//    most 512 KiB here. A free over the caps sends the whole cache to the shared lists, each
+//    list's oldest chunk first so the shared list's top is the most recently freed (reuse stays
+//    LIFO), then caches the chunk if it alone fits.
+//  - Miss: a Mid malloc the thread's list cannot serve sends the cache's other chunks to the
+//    shared lists first (there a miss can shrink a bigger one and the arena join neighbours).
 //  - Return: every chunk goes to the shared lists at thread exit (a pthread key registered at the
 //    thread's first cached free) and at hak_flush_thread_cache. A thread that stops allocating
 //    keeps up to 2 MiB resident until then (gperftools' tcmalloc lets one thread cache hold 4 MiB,
@@ -103,6 +108,8 @@ inline constexpr int kLargeCacheMaxCount = 16;
 inline constexpr uint64_t kLargeCacheDecayOps = 256;
 inline constexpr size_t kMidThreadMaxGranules = 32;
 inline constexpr size_t kMidThreadCacheBytes = size_t{2} << 20;
+inline constexpr size_t kMidThreadCacheFloor = size_t{512} << 10;
+inline constexpr uint32_t kMidThreadDepth = 8;  // chunks of one granule count
 struct ChunkCounters {
   uint64_t cached_bytes, live_chunks;  // cached_bytes: Mid and Large caches together
   uint64_t large_cached_bytes, large_cached_chunks, large_live_bytes;  // large_cache=on

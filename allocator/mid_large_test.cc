@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -555,8 +556,8 @@ TEST(MidThreadCache, AFreedChunkIsTakenBackByTheSameThread) {
   });
 }
 
-// The caps, checked at every free: at most kMidThreadCacheBytes, at most the bytes in use before
-// the free; freeing everything leaves at most one chunk.
+// The caps, checked at every free: at most kMidThreadCacheBytes (and the depth), at most the bytes
+// in use before the free; freeing everything leaves at most the floor.
 TEST(MidThreadCache, HoldsNoMoreThanTheCapNorTheBytesInUse) {
   OnFreshThread([] {
     std::vector<void*> ps;
@@ -574,11 +575,40 @@ TEST(MidThreadCache, HoldsNoMoreThanTheCapNorTheBytesInUse) {
       if (cached > most) most = cached;
     }
     if constexpr (hak::kMidThreadCache) {
-      EXPECT_EQ(most, hak::kMidThreadCacheBytes) << "the cache filled to its cap on the way";
-      EXPECT_LE(hak::ChunkThreadCachedBytes(), kMidChunk) << "at most the last chunk freed";
+      EXPECT_EQ(most, std::min(hak::kMidThreadCacheBytes, hak::kMidThreadDepth * kMidChunk))
+          << "the cache filled to its caps on the way";
+      EXPECT_LE(hak::ChunkThreadCachedBytes(), hak::kMidThreadCacheFloor) << "the floor once nothing is in use";
     } else {
       EXPECT_EQ(most, 0u);
     }
+    hak_flush_thread_cache();
+  });
+}
+
+// Over its caps the cache goes to the shared lists oldest first: the chunks come back newest
+// first, across the thread's stack and the shared list.
+TEST(MidThreadCache, ReuseStaysLastInFirstOutPastTheCaps) {
+  OnFreshThread([] {
+    std::vector<void*> ps;
+    for (int i = 0; i < 20; ++i) ps.push_back(hak_malloc(kMidRequest));
+    for (void* p : ps) hak_free(p);
+    for (int i = 19; i >= 0; --i) EXPECT_EQ(hak_malloc(kMidRequest), ps[i]) << i;
+    for (void* p : ps) hak_free(p);
+    hak_flush_thread_cache();
+  });
+}
+
+// A malloc the thread's stacks cannot serve sends their chunks to the shared lists first.
+TEST(MidThreadCache, AMissSendsTheCacheToTheSharedLists) {
+  OnFreshThread([] {
+    void* keep = hak_malloc(4 * kMidRequest);  // in use, so the next free is cached
+    void* p = hak_malloc(kMidRequest);
+    hak_free(p);
+    EXPECT_EQ(hak::ChunkThreadCachedBytes(), hak::kMidThreadCache ? kMidChunk : 0u);
+    void* q = hak_malloc(2 * kMidRequest);  // another granule count: a miss
+    EXPECT_EQ(hak::ChunkThreadCachedBytes(), 0u);
+    hak_free(q);
+    hak_free(keep);
     hak_flush_thread_cache();
   });
 }
