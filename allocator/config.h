@@ -119,7 +119,7 @@
 #endif
 
 // HAKMEM_MID_THREAD_CACHE (0|1): 1 = beyond the seeds (x7_mid_tcache): a per-thread front of the
-//   Mid chunk lists (chunks up to 2 MiB, 2 MiB a thread), reused without the chunk lock
+//   Mid chunk lists (chunks up to 1 MiB, 2 MiB a thread), reused without the chunk lock
 //   (mid_large.h). 0 = every Mid malloc and free takes the chunk lock.
 #ifndef HAKMEM_MID_THREAD_CACHE
 #define HAKMEM_MID_THREAD_CACHE 0

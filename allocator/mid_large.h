@@ -36,11 +36,12 @@
 // outside it, and the per-thread Mid cache below needs no lock.
 //
 // The per-thread Mid cache (mid_thread_cache=on, state x7_mid_tcache; beyond the seeds). Policy:
-//  - What: a thread's free of a chunk of at most kMidThreadMaxGranules granules (2 MiB, so every
-//    Mid request but those of the last 64 KiB below 2 MiB) goes onto that thread's own LIFO list
-//    for its granule count; the thread's next Mid malloc of that granule count pops it. Neither
-//    side takes the chunk lock (whose CAS and exchange were most of a 30 ns Mid malloc/free pair).
-//    At most kMidThreadDepth (8) chunks of one granule count.
+//  - What: a thread's free of a chunk of at most kMidThreadMaxGranules granules (1 MiB, so
+//    requests up to 1 MiB - 16; bigger ones, of which the cache could hold one, cost size_sweep
+//    1 MiB 613 -> 706 instructions an op in flushes and paid nothing back) goes onto that
+//    thread's own LIFO stack for its granule count (at most kMidThreadDepth, 8, chunks); the
+//    thread's next Mid malloc of that granule count pops it. Neither side takes the chunk lock
+//    (whose CAS and exchange were most of a 30 ns Mid malloc/free pair).
 //  - Caps: after a free the cache holds at most kMidThreadCacheBytes (2 MiB), and no more than
 //    the bytes of such chunks the thread still has in use (what it malloc'd minus what it freed)
 //    or, when that is below kMidThreadCacheFloor (512 KiB), than the floor and the bytes in use
@@ -106,7 +107,7 @@ inline constexpr size_t kMidCacheMaxBytes = size_t{32} << 20;
 inline constexpr size_t kLargeCacheMaxBytes = size_t{64} << 20;
 inline constexpr int kLargeCacheMaxCount = 16;
 inline constexpr uint64_t kLargeCacheDecayOps = 256;
-inline constexpr size_t kMidThreadMaxGranules = 32;
+inline constexpr size_t kMidThreadMaxGranules = 16;
 inline constexpr size_t kMidThreadCacheBytes = size_t{2} << 20;
 inline constexpr size_t kMidThreadCacheFloor = size_t{512} << 10;
 inline constexpr uint32_t kMidThreadDepth = 8;  // chunks of one granule count

@@ -111,7 +111,7 @@ SWITCHES = {
         "macro_values": {"8": "8", "16": "16"},
     },
     "mid_thread_cache": {
-        "doc": "on (beyond the seeds, x7_mid_tcache): each thread keeps the Mid chunks of up to 2 MiB (32 granules) it frees, at most 2 MiB of them and no more than the bytes of such chunks it has in use, and its next Mid malloc of that granule count takes one back without the chunk lock (allocator/mid_large.h); the rest, and every chunk at thread exit or hak_flush_thread_cache, goes to the shared exact-size lists as before. off: every Mid malloc and free takes the chunk lock (two atomic read-modify-writes): 30 ns a malloc/free pair of 64 KiB..1 MiB against tcmalloc's 5",
+        "doc": "on (beyond the seeds, x7_mid_tcache): each thread keeps the Mid chunks of up to 1 MiB (16 granules) it frees, at most 2 MiB and 8 of a size, no more than the bytes of such chunks it still has in use (or 512 KiB when it has less), and its next Mid malloc of that granule count takes one back without the chunk lock (allocator/mid_large.h); the rest, and every chunk at thread exit or hak_flush_thread_cache, goes to the shared exact-size lists as before. off: every Mid malloc and free takes the chunk lock (two atomic read-modify-writes): 30 ns a malloc/free pair of 64 KiB..1 MiB against tcmalloc's 5",
         "values": ["off", "on"],
         "macro": "HAKMEM_MID_THREAD_CACHE",
         "macro_values": {"off": "0", "on": "1"},
@@ -298,7 +298,7 @@ VARIANTS = [
         "switches": {"mid_thread_cache": "on"},
         "branch": "beyond",
         "history": False,
-        "notes": "beyond the seeds: a Mid malloc/free pair of 64 KiB..1 MiB took 30 ns (tcmalloc 5, glibc 13; 156 instructions under callgrind), most of it the chunk lock's CAS and exchange on each side. Each thread keeps up to 2 MiB of the Mid chunks of at most 2 MiB it frees (no more than it has in use), one LIFO list per granule count, and reuses them with no lock (tcmalloc's per-thread cache covers 256 KiB).",
+        "notes": "beyond the seeds: a Mid malloc/free pair of 64 KiB..1 MiB took 30 ns (tcmalloc 5, glibc 13; 156 instructions under callgrind), most of it the chunk lock's CAS and exchange on each side. Each thread keeps up to 2 MiB of the Mid chunks of at most 1 MiB it frees (no more than it has in use), one LIFO list per granule count, and reuses them with no lock (tcmalloc's per-thread cache covers 256 KiB).",
     },
     {
         "name": "f7_broken",
