@@ -122,7 +122,7 @@
 //   Mid chunk lists (chunks up to 1 MiB, 2 MiB a thread), reused without the chunk lock
 //   (mid_large.h). 0 = every Mid malloc and free takes the chunk lock.
 #ifndef HAKMEM_MID_THREAD_CACHE
-#define HAKMEM_MID_THREAD_CACHE 0
+#define HAKMEM_MID_THREAD_CACHE 1  // the release default since x7_mid_tcache (2026-12-03)
 #endif
 
 // HAKMEM_LARGE_CACHE (0|1): 1 = beyond the seeds (issue 14, state x3_large): freed Large chunks

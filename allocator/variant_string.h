@@ -202,10 +202,10 @@
 #error "HAKMEM_POOL_KEEP has a value variants.bzl does not list"
 #endif
 // mid_thread_cache
-#if HAKMEM_MID_THREAD_CACHE == 0
-#define HAK_VS_MID_THREAD_CACHE "mid_thread_cache=off"
-#elif HAKMEM_MID_THREAD_CACHE == 1
+#if HAKMEM_MID_THREAD_CACHE == 1
 #define HAK_VS_MID_THREAD_CACHE "mid_thread_cache=on"
+#elif HAKMEM_MID_THREAD_CACHE == 0
+#define HAK_VS_MID_THREAD_CACHE "mid_thread_cache=off"
 #else
 #error "HAKMEM_MID_THREAD_CACHE has a value variants.bzl does not list"
 #endif

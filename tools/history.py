@@ -8,7 +8,7 @@
 The branches, their states and order come from allocator/variants.bzl (REPLAY): the E history
 (phase7 .. e3), the Findings branch (phase7 -> f7_broken -> f7_fix1 -> f7_fix2 -> f7_fix3) and
 "beyond", the lab's own steps after the release build (e3_safe -> x3_large -> x3_spill -> x4_map
--> x5_arena -> x5_arena_mid). A branch whose REPLAY entry names `workloads` (beyond: the gate's cross-thread,
+-> x5_arena -> x5_arena_mid -> x7_mid_tcache). A branch whose REPLAY entry names `workloads` (beyond: the gate's cross-thread,
 memory and medium workloads) is measured in a sweep of its own with the peers, and its page
 section compares every point with the best peer. Every other state is measured by one sweep with all states interleaved and stored in
 the result store's history series of this machine and run kind (`store path --series history

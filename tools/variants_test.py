@@ -38,8 +38,8 @@ class VariantsTest(unittest.TestCase):
             self.assertIn(want, names)
         self.assertLess(names.index("phase7"), names.index("e2"))
         self.assertLess(names.index("e2"), names.index("e3"))
-        self.assertEqual(self.data["VARIANTS"][names.index("x5_arena_mid")]["switches"], {},
-                         "x5_arena_mid is the release default build: it may not differ from the defaults")
+        self.assertEqual(self.data["VARIANTS"][names.index("x7_mid_tcache")]["switches"], {},
+                         "x7_mid_tcache is the release default build: it may not differ from the defaults")
         for v in self.data["VARIANTS"]:
             if v.get("history", True) and variants.branch(v) != "beyond":
                 self.assertEqual(v["switches"].get("fast_ownership_check"), "none",
@@ -63,7 +63,8 @@ class VariantsTest(unittest.TestCase):
         self.assertEqual(len(names), len(set(names)))
         # The release build is no state of the seeds' branches; it is where "beyond" forks.
         self.assertNotIn("e3_safe", chains["e"] + chains["findings"])
-        self.assertEqual(chains["beyond"], ["e3_safe", "x3_large", "x3_spill", "x4_map", "x5_arena", "x5_arena_mid"])
+        self.assertEqual(chains["beyond"], ["e3_safe", "x3_large", "x3_spill", "x4_map", "x5_arena", "x5_arena_mid",
+                                              "x7_mid_tcache"])
         for v in self.data["VARIANTS"]:
             if v["name"] in chains["e"]:
                 self.assertEqual(variants.branch(v), "e")
@@ -129,8 +130,8 @@ class VariantsTest(unittest.TestCase):
         self.assertEqual(self.data["SWITCHES"]["mid_fast_path"]["values"][0], "on", "the release default since x5_arena_mid")
 
     def test_shipped_build_is_the_one_config_without_switches(self):
-        self.assertEqual(variants.shipped(self.data), "x5_arena_mid")
-        e3_safe = [v for v in self.data["VARIANTS"] if v["name"] == "x5_arena_mid"][0]
+        self.assertEqual(variants.shipped(self.data), "x7_mid_tcache")
+        e3_safe = [v for v in self.data["VARIANTS"] if v["name"] == "x7_mid_tcache"][0]
         two = dict(self.data, VARIANTS=self.data["VARIANTS"] + [dict(e3_safe, name="twin")])
         with self.assertRaises(SystemExit):
             variants.shipped(two)
