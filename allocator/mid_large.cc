@@ -46,7 +46,7 @@ struct MidThreadCache {
   uint16_t chunks;
   uint8_t state;
 };
-static_assert(kMidThreadMaxGranules * kGranule <= kMidMaxSize + kAllocHeaderSize,
+static_assert(kMidThreadMaxChunk <= kMidMaxSize + kAllocHeaderSize,
               "a chunk the thread cache takes is a Mid chunk: a Large request needs more granules");
 static_assert(kMidThreadDepth < 256, "MidThreadCache::count is a byte");
 static_assert(kMidThreadCacheBytes < (uint64_t{1} << 32) &&
@@ -441,7 +441,7 @@ HAK_TIER_PATH void* ChunkAllocUncached(size_t n, bool* fresh) {
 // size_sweep 64 KiB +3.5 instructions/op when it shared this function).
 void* ChunkAlloc(size_t n, bool* fresh) {
   if constexpr (kMidThreadCache) {
-    if (n > kMidThreadMaxGranules * kGranule - kAllocHeaderSize) return ChunkAllocUncached(n, fresh);
+    if (n > kMidThreadMaxChunk - kAllocHeaderSize) return ChunkAllocUncached(n, fresh);
     const size_t bytes = ChunkBytesFor(n);
     const size_t granules = bytes / kGranule;
     const uint32_t k = t_mid.count[granules];
@@ -625,7 +625,7 @@ void ChunkFree(void* p) {
   const size_t bytes = h->chunk_bytes;
   h->magic = 0;  // a second free of the same pointer fails ChunkHeaderValid
   if constexpr (kMidThreadCache) {
-    if (bytes <= kMidThreadMaxGranules * kGranule) {
+    if (bytes <= kMidThreadMaxChunk) {
       // Inline: the cache, with h, within kMidThreadCacheBytes, the bytes still in use and its
       // stack's depth (every other case of the caps: FreeCacheSlow).
       const int64_t after = t_mid.in_use - int64_t(bytes);
@@ -653,8 +653,8 @@ namespace {
 // mid_thread_cache=on: a realloc of the calling thread moved a chunk from old_b to new_b bytes.
 void MidCountResize(size_t old_b, size_t new_b) {
   if constexpr (kMidThreadCache) {
-    constexpr size_t kMax = kMidThreadMaxGranules * kGranule;
-    t_mid.in_use += int64_t(new_b <= kMax ? new_b : 0) - int64_t(old_b <= kMax ? old_b : 0);
+    t_mid.in_use += int64_t(new_b <= kMidThreadMaxChunk ? new_b : 0) -
+                    int64_t(old_b <= kMidThreadMaxChunk ? old_b : 0);
   }
 }
 }  // namespace

@@ -108,6 +108,7 @@ inline constexpr size_t kLargeCacheMaxBytes = size_t{64} << 20;
 inline constexpr int kLargeCacheMaxCount = 16;
 inline constexpr uint64_t kLargeCacheDecayOps = 256;
 inline constexpr size_t kMidThreadMaxGranules = 16;
+inline constexpr size_t kMidThreadMaxChunk = kMidThreadMaxGranules * kGranule;  // bytes, header included
 inline constexpr size_t kMidThreadCacheBytes = size_t{2} << 20;
 inline constexpr size_t kMidThreadCacheFloor = size_t{512} << 10;
 inline constexpr uint32_t kMidThreadDepth = 8;  // chunks of one granule count
