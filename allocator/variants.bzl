@@ -352,7 +352,7 @@ REPLAY = {
         "seed_says": "E2 analysis: commit 5eabb89ad9 put a registry lookup on every free, 59M -> 9M ops/s (-85%)",
     },
     "beyond": {
-        "title": "Beyond the seeds: the release build (e3_safe) -> Large cache -> remote frees home on overflow -> the free reads only the ownership map -> chunk arenas -> fast medium tier",
+        "title": "Beyond the seeds: the release build (e3_safe) -> Large cache -> remote frees home on overflow -> the free reads only the ownership map -> chunk arenas -> fast medium tier -> Mid thread cache",
         "from": "e3_safe",
         "bisect": None,
         "seed_culprit": None,
