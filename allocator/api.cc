@@ -46,13 +46,9 @@ HAK_EXPORT void* hak_calloc(size_t count, size_t size) {
 
 HAK_EXPORT size_t hak_malloc_usable_size(const void* p) { return p ? UsableSize(p) : 0; }
 
-HAK_EXPORT void* hak_realloc(void* p, size_t n) {
-  if (p == nullptr) return hak_malloc(n);
-  if (n == 0) {  // glibc: realloc(p, 0) frees p and returns NULL
-    hak_free(p);
-    return nullptr;
-  }
-  const Route r = ClassifyChunkFirst(reinterpret_cast<uintptr_t>(p));
+namespace {
+// Everything but a chunk's in-place realloc (hak_realloc below), for a block classified as r.
+__attribute__((noinline)) void* ReallocRouted(void* p, size_t n, Route r) {  // not cold: small blocks too
   const size_t have = UsableSizeRouted(p, r);
   if (have == 0 && r.kind != Route::kForeign) {
     errno = EINVAL;  // not a live block of ours: refuse rather than copy from it
@@ -78,6 +74,28 @@ HAK_EXPORT void* hak_realloc(void* p, size_t n) {
     hak_free(p);
   }
   return q;
+}
+}  // namespace
+
+// A chunk that still fits (the realloc of a buffer grown by steps: a 64 KiB granule takes four
+// 16 KiB steps) returns here, inline: through the classifier's and the usable size's calls and a
+// six-register frame that return took about 100 instructions, now 46 (callgrind, bench_mem
+// realloc_grow --max-kb 1024). Anything else goes to ReallocRouted with the route
+// ClassifyChunkFirst would give.
+HAK_EXPORT void* hak_realloc(void* p, size_t n) {
+  if (p == nullptr) return hak_malloc(n);
+  if (n == 0) {  // glibc: realloc(p, 0) frees p and returns NULL
+    hak_free(p);
+    return nullptr;
+  }
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  const uint8_t map = OwnershipGetRacy(a);
+  if (IsChunkBlock(a, map)) {
+    const size_t have = ChunkUsable(p);
+    if (n <= have && n >= have / 2) return p;
+    return ReallocRouted(p, n, Route{Route::kChunk, -1, false});
+  }
+  return ReallocRouted(p, n, ClassifyMapped(a, map));
 }
 
 HAK_EXPORT void* hak_reallocarray(void* p, size_t count, size_t size) {

@@ -129,15 +129,6 @@ Route ClassifyMapped(uintptr_t a, uint8_t map) {
 
 namespace {
 void FreeSlowRoute(void* p, uint8_t map);
-
-// A live Mid/Large chunk's user pointer, by the checks the classifier makes for one (FromHeader:
-// map byte and header byte both kChunkTag, the user pointer 16 bytes into a granule, so its
-// header is in our granule, and a valid AllocHeader) and nothing else.
-inline bool IsChunkBlock(uintptr_t a, uint8_t map) {
-  return map == kChunkTag && (a & (kGranule - 1)) == kAllocHeaderSize &&
-         reinterpret_cast<const uint8_t*>(a)[-1] == kChunkTag &&
-         ChunkHeaderValid(reinterpret_cast<const void*>(a));
-}
 }  // namespace
 
 Route ClassifyChunkFirst(uintptr_t a) {

@@ -469,8 +469,6 @@ void* ChunkAlloc(size_t n, bool* fresh) {
   }
 }
 
-size_t ChunkUsable(const void* p) { return HeaderOf(p)->chunk_bytes - kAllocHeaderSize; }
-
 namespace {
 
 // g_lock held: whether the exact-size Mid lists take chunk h while they may hold `limit` bytes,

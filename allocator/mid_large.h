@@ -94,7 +94,19 @@ inline bool ChunkHeaderValid(const void* p) {
   return h->tag == kChunkTag && h->magic == kChunkMagic && h->chunk_bytes != 0 &&
          (h->chunk_bytes & (kGranule - 1)) == 0;
 }
-size_t ChunkUsable(const void* p);
+// p must carry a valid AllocHeader. Inline: realloc's in-place test reads it (api.cc).
+inline size_t ChunkUsable(const void* p) {
+  return reinterpret_cast<const AllocHeader*>(reinterpret_cast<uintptr_t>(p) - kAllocHeaderSize)->chunk_bytes -
+         kAllocHeaderSize;
+}
+// A live Mid/Large chunk's user pointer, by the checks the classifier makes for one (FromHeader:
+// map byte and header byte both kChunkTag, the user pointer 16 bytes into a granule, so its
+// header is in our granule, and a valid AllocHeader) and nothing else. `map`: a's ownership map
+// byte. (The slow free's and realloc's first test.)
+inline bool IsChunkBlock(uintptr_t a, uint8_t map) {
+  return map == kChunkTag && (a & (kGranule - 1)) == kAllocHeaderSize &&
+         reinterpret_cast<const uint8_t*>(a)[-1] == kChunkTag && ChunkHeaderValid(reinterpret_cast<const void*>(a));
+}
 // large_cache=on only: resizes the chunk of p (n > kPoolMaxSize) with mremap, keeping its
 // contents. Returns the new user pointer (p or a moved one; p is then invalid), or nullptr with p
 // untouched when the kernel refuses (the caller falls back to malloc + copy + free).
