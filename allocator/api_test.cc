@@ -113,6 +113,31 @@ TEST(Api, ReallocGrowingPastHalfThePoolTierMovesToAChunkOnce) {
   hak_free(p);
 }
 
+// A Mid chunk stays in place while the request fits and is at least half of it (hak_realloc's
+// inline test); a growth past it or a shrink below half gets a chunk of the new size.
+TEST(Api, ReallocOfAChunkStaysInPlaceOnlyWhileItFitsAndIsNotTooBig) {
+  auto* p = static_cast<unsigned char*>(hak_malloc(200 << 10));
+  ASSERT_NE(p, nullptr);
+  const size_t have = hak_malloc_usable_size(p);
+  ASSERT_GE(have, size_t{200} << 10);
+  memset(p, 0x11, 200 << 10);
+  EXPECT_EQ(hak_realloc(p, have), p) << "fits exactly";
+  EXPECT_EQ(hak_realloc(p, have / 2 + 1), p) << "more than half";
+  EXPECT_EQ(hak_malloc_usable_size(p), have) << "an in-place fit does not resize";
+  const size_t big = have + 1;
+  p = static_cast<unsigned char*>(hak_realloc(p, big));
+  ASSERT_NE(p, nullptr);
+  EXPECT_GE(hak_malloc_usable_size(p), big) << "a growth past the chunk resizes it";
+  for (size_t i = 0; i < have / 2 + 1; ++i) ASSERT_EQ(p[i], 0x11) << i;
+  const size_t small = 70 << 10;
+  p = static_cast<unsigned char*>(hak_realloc(p, small));
+  ASSERT_NE(p, nullptr);
+  EXPECT_GE(hak_malloc_usable_size(p), small);
+  EXPECT_LT(hak_malloc_usable_size(p), 2 * small) << "a shrink below half does not keep the big chunk";
+  for (size_t i = 0; i < small; ++i) ASSERT_EQ(p[i], 0x11) << i;
+  hak_free(p);
+}
+
 TEST(Api, ReallocPreservesContentsAcrossEveryClassChange) {
   const std::vector<size_t> sizes = EdgeSizes();
   size_t cur = 1;
