@@ -639,7 +639,9 @@ TEST(MidThreadCache, ThreadExitReturnsTheCache) {
     cached_at_exit = hak::ChunkThreadCachedBytes();
     kept.assign(ps.begin() + 4, ps.end());
   });
-  if constexpr (hak::kMidThreadCache) EXPECT_GT(cached_at_exit, 0u);
+  if constexpr (hak::kMidThreadCache) {
+    EXPECT_GT(cached_at_exit, 0u);
+  }
   EXPECT_EQ(ChunkGetCounters().live_chunks, live + 4) << "the exited thread's cache is back in the shared lists";
   for (void* p : kept) hak_free(p);
   EXPECT_EQ(ChunkGetCounters().live_chunks, live);
